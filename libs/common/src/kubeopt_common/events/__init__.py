@@ -1,0 +1,84 @@
+"""The event contracts between KubeOpt AI services (a public API: others subscribe to them)."""
+
+from kubeopt_common.events.budget import BudgetThresholdCrossed
+from kubeopt_common.events.deadletter import DeadLetter
+from kubeopt_common.events.envelope import Contract, Event, event_id_for
+from kubeopt_common.events.flows import Endpoint, Flow, FlowsObserved
+from kubeopt_common.events.inventory import (
+    CapacityType,
+    ContainerSpec,
+    Hpa,
+    InventorySnapshotted,
+    Namespace,
+    Node,
+    ObjectRef,
+    Pdb,
+    Pod,
+    Provider,
+    Volume,
+    VolumeKind,
+    Workload,
+    WorkloadKind,
+)
+from kubeopt_common.events.recommendation import (
+    RecommendationCreated,
+    RecommendationKind,
+    RecommendationState,
+    RecommendationUpdated,
+    Target,
+)
+from kubeopt_common.events.spend import AnomalyDetected, Severity, SpendUpdated
+from kubeopt_common.events.subjects import Subject, dead_letter_subject, for_cluster
+from kubeopt_common.events.usage import ContainerUsage, NodeUsage, PodUsage, UsageSampled
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    InventorySnapshotted,
+    UsageSampled,
+    FlowsObserved,
+    SpendUpdated,
+    AnomalyDetected,
+    RecommendationCreated,
+    RecommendationUpdated,
+    BudgetThresholdCrossed,
+)
+
+__all__ = [
+    "ALL_EVENTS",
+    "AnomalyDetected",
+    "BudgetThresholdCrossed",
+    "CapacityType",
+    "ContainerSpec",
+    "ContainerUsage",
+    "Contract",
+    "DeadLetter",
+    "Endpoint",
+    "Event",
+    "Flow",
+    "FlowsObserved",
+    "Hpa",
+    "InventorySnapshotted",
+    "Namespace",
+    "Node",
+    "NodeUsage",
+    "ObjectRef",
+    "Pdb",
+    "Pod",
+    "PodUsage",
+    "Provider",
+    "RecommendationCreated",
+    "RecommendationKind",
+    "RecommendationState",
+    "RecommendationUpdated",
+    "Severity",
+    "SpendUpdated",
+    "Subject",
+    "Target",
+    "UsageSampled",
+    "Volume",
+    "VolumeKind",
+    "Workload",
+    "WorkloadKind",
+    "dead_letter_subject",
+    "event_id_for",
+    "for_cluster",
+]
