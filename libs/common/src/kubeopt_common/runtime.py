@@ -40,8 +40,11 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
         first = err.errors()[0]
         prefix = str(cls.model_config.get("env_prefix", ""))
         path = "__".join(str(p) for p in first["loc"]).upper()
+        # A model-level rule (e.g. "a token in prod") has no location; its message names the vars.
+        where = f"setting {prefix}{path}" if path else "settings"
+        reason = str(first["msg"]).removeprefix("Value error, ")
         more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        msg = f"invalid setting {prefix}{path}: {first['msg']}{more}"
+        msg = f"invalid {where}: {reason}{more}"
         raise SettingsError(msg) from err
 
 
@@ -64,7 +67,7 @@ async def run_service(runtime: ServiceRuntime, *, stop: asyncio.Event | None = N
 
     A loop that raises stops the service with that error, so a supervisor can restart it.
     """
-    from kubeopt_common.web.app import serve  # noqa: PLC0415 - keeps uvicorn off the import path
+    from kubeopt_common.web.app import serve  # lazy: keeps uvicorn off the import path
 
     stop = stop or _signal_event()
     done_hooks: list[Hook] = []
@@ -77,27 +80,31 @@ async def run_service(runtime: ServiceRuntime, *, stop: asyncio.Event | None = N
             await runtime.bus.start()
         if runtime.api is not None:
             api_ready = asyncio.Event()
-            tasks.append(
-                asyncio.create_task(
-                    serve(
-                        runtime.api,
-                        host=runtime.api_settings.host,
-                        port=runtime.api_settings.port,
-                        ready=api_ready,
-                    )
+            api_task = asyncio.create_task(
+                serve(
+                    runtime.api,
+                    host=runtime.api_settings.host,
+                    port=runtime.api_settings.port,
+                    ready=api_ready,
                 )
             )
-            await api_ready.wait()
+            tasks.append(api_task)
+            # Either the API listens, or its task ends with the reason it could not.
+            ready_wait = asyncio.create_task(api_ready.wait())
+            await asyncio.wait([ready_wait, api_task], return_when=asyncio.FIRST_COMPLETED)
+            ready_wait.cancel()
+            if api_task.done():
+                api_task.result()
         tasks.extend(asyncio.create_task(loop()) for loop in runtime.loops)
         runtime.started.set()
         log.info("service.started", api_port=runtime.api_settings.port)
         stopper = asyncio.create_task(stop.wait())
         finished, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()  # also when a loop failed: nothing may wait on `stop` after we return
         for task in finished:
             error = None if task is stopper else task.exception()
             if error is not None:
                 raise error
-        stopper.cancel()
     finally:
         for task in tasks:
             task.cancel()

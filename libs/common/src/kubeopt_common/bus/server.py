@@ -40,6 +40,19 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def _failure_detail(process: subprocess.Popen[bytes], log_file: Path) -> str:
+    """The fatal/error lines ``process`` logged (the log file is shared across runs)."""
+    stderr = process.stderr.read().decode().strip() if process.stderr else ""
+    mine = f"[{process.pid}]"
+    lines = (
+        [ln for ln in log_file.read_text(errors="replace").splitlines() if ln.startswith(mine)]
+        if log_file.exists()
+        else []
+    )
+    errors = [ln for ln in lines if "[FTL]" in ln or "[ERR]" in ln] or lines[-3:]
+    return "; ".join([*errors, stderr] if stderr else errors) or "no output"
+
+
 @dataclass
 class EmbeddedNatsServer:
     """A JetStream-enabled nats-server child process storing under ``store_dir``."""
@@ -59,8 +72,9 @@ class EmbeddedNatsServer:
             self.port = free_port(self.host)
         self.store_dir.mkdir(parents=True, exist_ok=True)
         log_file = self.store_dir / "nats-server.log"
+        binary = nats_server_binary()
         args = [
-            str(nats_server_binary()),
+            str(binary),
             "-js",
             "-a",
             self.host,
@@ -70,19 +84,31 @@ class EmbeddedNatsServer:
             str(self.store_dir),
             "-l",
             str(log_file),
+            # The server writes <exe>_<pid>.ports once it listens: proof that *this* process owns
+            # the port (a TCP connect could reach whoever else holds it).
+            "--ports_file_dir",
+            str(self.store_dir),
         ]
-        self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - our own binary, argv list
+                args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        except OSError as err:
+            msg = f"cannot run nats-server at {binary}: {err}"
+            raise NatsServerError(msg) from err
+        ports_file = self.store_dir / f"{binary.name}_{self._process.pid}.ports"
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                err = self._process.stderr.read().decode() if self._process.stderr else ""
-                msg = f"nats-server exited with {self._process.returncode}: {err.strip()}"
+                msg = (
+                    f"nats-server exited with {self._process.returncode} on {self.url}: "
+                    f"{_failure_detail(self._process, log_file)}"
+                )
+                self.stop()
                 raise NatsServerError(msg)
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
+            if ports_file.exists():
+                return self
+            time.sleep(0.05)
         self.stop()
         msg = (
             f"nats-server did not accept connections on {self.url} within {self.startup_timeout_s}s"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +16,31 @@ from chdb import session as chdb_session
 
 from kubeopt_common.clickhouse.port import ClickHouseError, Columns, Row
 
+# DateTime values leave the engine as unix timestamps: a column's own time zone (DateTime('Asia/
+# Tokyo')) then cannot be mistaken for UTC when the text is parsed back.
 _QUERY_SETTINGS = (
-    " SETTINGS output_format_json_quote_64bit_integers=0,"
-    " output_format_json_quote_64bit_floats=0, output_format_json_named_tuples_as_objects=1"
+    "SETTINGS output_format_json_quote_64bit_integers=0,"
+    " output_format_json_quote_64bit_floats=0, output_format_json_named_tuples_as_objects=1,"
+    " date_time_output_format='unix_timestamp'"
 )
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_:/.-]{1,256}$")
 _engine_lock = threading.Lock()
+# Every call into the engine goes through this lock. chDB takes its own mutex without releasing
+# the GIL, while an insert reading Python() data needs the GIL under that mutex: two threads
+# (a query and an insert) deadlocked here. Serialising in Python avoids it (waiting on a Python
+# lock releases the GIL); the engine serialises calls internally anyway.
+_call_lock = threading.Lock()
 _engine: tuple[Path, Any, int] | None = None  # (path, session, users)
 
 
 def _acquire_session(path: Path) -> Any:
     """The process-wide chDB session at ``path`` (chDB allows one engine path per process)."""
-    global _engine  # noqa: PLW0603
+    global _engine
     with _engine_lock:
         if _engine is None:
             path.mkdir(parents=True, exist_ok=True)
-            _engine = (path, chdb_session.Session(str(path)), 1)
+            _engine = (path, chdb_session.Session(str(path)), 1)  # type: ignore[no-untyped-call]
             return _engine[1]
         open_path, session, users = _engine
         if open_path != path:
@@ -43,13 +51,14 @@ def _acquire_session(path: Path) -> Any:
 
 
 def _release_session() -> None:
-    global _engine  # noqa: PLW0603
+    global _engine
     with _engine_lock:
         if _engine is None:
             return
         path, session, users = _engine
         if users <= 1:
-            session.close()
+            with _call_lock:
+                session.close()
             _engine = None
         else:
             _engine = (path, session, users - 1)
@@ -60,22 +69,36 @@ def _convert(type_name: str, value: Any) -> Any:
         return None
     base = type_name.removeprefix("LowCardinality(").removeprefix("Nullable(")
     if base.startswith("DateTime"):
-        text = str(value)
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        # "1740830400" or, for DateTime64, "1740830400.250": seconds since the epoch.
+        seconds = Decimal(str(value))
+        whole = int(seconds)
+        return datetime.fromtimestamp(whole, UTC) + timedelta(
+            microseconds=int((seconds - whole) * 1_000_000)
+        )
     if base.startswith("Date"):
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+        # A calendar day, as clickhouse-connect returns it: no time, no zone.
+        return date.fromisoformat(str(value))
     return value
 
 
-def _literal(value: Any) -> str:
+def _literal(value: Any, *, nested: bool = False) -> str:
     """A parameter value in the text form ClickHouse parses for ``{name:Type}``."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        # Unix seconds name the instant whatever the zone of the parameter type, as
+        # clickhouse-connect binds it; sub-second precision is dropped like there.
+        text = str(int(value.timestamp()))
+        return f"'{text}'" if nested else text
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(value)
     if isinstance(value, list | tuple):
-        return json.dumps(list(value)).replace('"', "'")
-    return str(value)
+        return "[" + ",".join(_literal(v, nested=True) for v in value) + "]"
+    text = str(value)
+    if nested:
+        escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+        return f"'{escaped}'"
+    return text
 
 
 class ChdbClickHouse:
@@ -85,7 +108,8 @@ class ChdbClickHouse:
         self._session = _acquire_session(path.resolve())
         self._closed = False
         self._database = database
-        self._session.query(f"CREATE DATABASE IF NOT EXISTS {database}")
+        with _call_lock:
+            self._session.query(f"CREATE DATABASE IF NOT EXISTS {database}")
 
     @property
     def database(self) -> str:
@@ -94,7 +118,8 @@ class ChdbClickHouse:
     def _run(self, sql: str, fmt: str, parameters: Mapping[str, Any] | None) -> Any:
         params = {k: _literal(v) for k, v in (parameters or {}).items()}
         try:
-            return self._session.query(sql, fmt, params=params)
+            with _call_lock:
+                return self._session.query(sql, fmt, params=params)
         except Exception as err:  # chdb raises its own error types
             raise ClickHouseError(str(err)) from err
 
@@ -124,17 +149,22 @@ class ChdbClickHouse:
             msg = f"dedup token {dedup_token!r} has characters outside [A-Za-z0-9_:/.-]"
             raise ClickHouseError(msg)
         settings = f" SETTINGS insert_deduplication_token='{dedup_token}'" if dedup_token else ""
+        # Identifiers come from our code and the token is checked above; values never enter the
+        # SQL text (the Python() table function reads them).
         sql = (
-            f"INSERT INTO {self._database}.{table} ({', '.join(names)}){settings} "
+            f"INSERT INTO {self._database}.{table} ({', '.join(names)}){settings} "  # noqa: S608
             f"SELECT {select} FROM Python(kubeopt_insert_data)"
         )
         try:
-            self._session.query(sql, "CSV")
+            with _call_lock:
+                self._session.query(sql, "CSV")
         except Exception as err:
             raise ClickHouseError(f"insert into {table} failed: {err}") from err
 
     def query(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[Row]:
-        result = self._run(sql + _QUERY_SETTINGS, "JSONCompact", parameters)
+        # On a line of its own, so a trailing "-- comment" cannot swallow the settings.
+        statement = f"{sql.rstrip().removesuffix(';')}\n{_QUERY_SETTINGS}"
+        result = self._run(statement, "JSONCompact", parameters)
         raw = result.bytes()
         if not raw:
             return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
@@ -28,7 +29,7 @@ class ConnectClickHouse:
     def __init__(self, client: Client, *, database: str) -> None:
         self._client = client
         self._database = database
-        self._client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+        self.command(f"CREATE DATABASE IF NOT EXISTS {database}")
 
     @classmethod
     def connect(
@@ -56,7 +57,13 @@ class ConnectClickHouse:
 
     @classmethod
     def from_dsn(cls, dsn: str, *, database: str) -> ConnectClickHouse:
-        return cls(clickhouse_connect.get_client(dsn=dsn), database=database)
+        try:
+            client = clickhouse_connect.get_client(dsn=dsn)
+        except DriverError as err:
+            parts = urlsplit(dsn)  # name the server, never the credentials in the DSN
+            where = f"{parts.hostname}:{parts.port}" if parts.hostname else parts.path
+            raise ClickHouseError(f"cannot connect to ClickHouse at {where}: {err}") from err
+        return cls(client, database=database)
 
     @property
     def database(self) -> str:

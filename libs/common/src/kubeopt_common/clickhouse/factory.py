@@ -8,10 +8,10 @@ from kubeopt_common.settings import ClickHouseSettings
 
 def open_clickhouse(settings: ClickHouseSettings) -> ClickHouse:
     if settings.mode == "chdb":
-        from kubeopt_common.clickhouse.chdb_adapter import ChdbClickHouse  # noqa: PLC0415 - 0.6 s import
+        from kubeopt_common.clickhouse.chdb_adapter import ChdbClickHouse  # lazy: 0.6 s import
 
         return ChdbClickHouse(settings.path, database=settings.database)
-    from kubeopt_common.clickhouse.connect_adapter import ConnectClickHouse  # noqa: PLC0415
+    from kubeopt_common.clickhouse.connect_adapter import ConnectClickHouse
 
     return ConnectClickHouse.connect(
         host=settings.host,

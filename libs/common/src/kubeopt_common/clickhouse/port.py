@@ -9,8 +9,9 @@ Conventions of the port:
   ``DateTime`` columns take integer unix seconds; ``Map(String, String)`` columns take dicts.
 * ``dedup_token`` makes the insert idempotent: the same token inserted twice (within the table's
   ``non_replicated_deduplication_window``) is stored once.
-* ``query`` returns rows as dicts; ``DateTime`` values come back as aware UTC datetimes,
-  ``Map`` values as dicts.
+* ``query`` returns rows as dicts; ``DateTime`` values come back as aware UTC datetimes (whatever
+  the column's zone), ``Date`` values as dates, ``Map`` values as dicts.
+* A ``datetime`` parameter binds the instant it names, whatever its zone and the parameter type's.
 * ``{name:Type}`` placeholders are bound server-side from ``parameters``.
 """
 

@@ -29,7 +29,14 @@ from kubeopt_common.events.recommendation import (
 )
 from kubeopt_common.events.spend import AnomalyDetected, Severity, SpendUpdated
 from kubeopt_common.events.subjects import Subject, dead_letter_subject, for_cluster
-from kubeopt_common.events.usage import ContainerUsage, NodeUsage, PodUsage, UsageSampled
+from kubeopt_common.events.usage import (
+    NO_LIMIT,
+    ContainerColumns,
+    ContainerSample,
+    NodeUsage,
+    UsageBatchBuilder,
+    UsageSampled,
+)
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     InventorySnapshotted,
@@ -44,11 +51,13 @@ ALL_EVENTS: tuple[type[Event], ...] = (
 
 __all__ = [
     "ALL_EVENTS",
+    "NO_LIMIT",
     "AnomalyDetected",
     "BudgetThresholdCrossed",
     "CapacityType",
+    "ContainerColumns",
+    "ContainerSample",
     "ContainerSpec",
-    "ContainerUsage",
     "Contract",
     "DeadLetter",
     "Endpoint",
@@ -63,7 +72,6 @@ __all__ = [
     "ObjectRef",
     "Pdb",
     "Pod",
-    "PodUsage",
     "Provider",
     "RecommendationCreated",
     "RecommendationKind",
@@ -73,6 +81,7 @@ __all__ = [
     "SpendUpdated",
     "Subject",
     "Target",
+    "UsageBatchBuilder",
     "UsageSampled",
     "Volume",
     "VolumeKind",

@@ -38,9 +38,23 @@ Labels = dict[
 ]
 
 
+def _key_text(part: object) -> str:
+    # A datetime key part names an instant: the same instant in another time zone must give the
+    # same id, and a naive datetime names no instant at all.
+    if isinstance(part, datetime):
+        if part.utcoffset() is None:
+            msg = f"naive datetime {part.isoformat()} in an event id key; use an aware UTC datetime"
+            raise ValueError(msg)
+        return str(part.astimezone(UTC))
+    return str(part)
+
+
 def event_id_for(*key_parts: object) -> uuid.UUID:
-    """Deterministic event id from a natural key: the same key always gives the same id."""
-    return uuid.uuid5(EVENT_ID_NAMESPACE, "/".join(str(p) for p in key_parts))
+    """Deterministic event id from a natural key: the same key always gives the same id.
+
+    Datetime parts are compared as instants (normalised to UTC); naive datetimes are rejected.
+    """
+    return uuid.uuid5(EVENT_ID_NAMESPACE, "/".join(_key_text(p) for p in key_parts))
 
 
 class Contract(BaseModel):

@@ -1,16 +1,23 @@
-"""``usage.sampled``: one scrape window of usage for a set of whole nodes, batched.
+"""``usage.sampled``: one scrape window of usage for a set of whole nodes, batched and columnar.
 
 A message carries complete nodes: the node facts needed to price it, and every container that ran
 on it in the window with its requests and measured usage. Costing can therefore attribute a whole
 node (containers + idle) from one message, with no ordering dependency on inventory events, and a
 redelivered message re-prices exactly the same rows.
+
+The containers of a node are **column-oriented** (:class:`ContainerColumns`): index ``i`` of every
+list describes one container. Telemetry is the hot path of the whole system; columns decode and
+encode an order of magnitude faster than one object per container and are about half the size.
+Pod labels are interned once per message in ``label_sets`` and referenced by index.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kubeopt_common.events.envelope import (
     Contract,
@@ -20,38 +27,80 @@ from kubeopt_common.events.envelope import (
     NonNegativeInt,
     UtcDatetime,
 )
-from kubeopt_common.events.inventory import ContainerSpec, Node, Provider, WorkloadKind
+from kubeopt_common.events.inventory import Node, Provider, WorkloadKind
 from kubeopt_common.events.subjects import Subject
 
+NO_LIMIT = 0
+"""Limit columns hold 0 when the container has no limit for that resource."""
 
-class ContainerUsage(ContainerSpec):
-    """Requests/limits in force during the window plus what the container used.
 
-    ``cpu_usage_millicores`` is the average over the window; ``cpu_peak_millicores`` the highest
-    short-interval rate seen. Memory is the working set: average and peak.
+class ContainerColumns(Contract):
+    """The containers of one node in one window; every list has one entry per container.
+
+    Requests and limits are those in force during the window. ``cpu_usage_millicores`` is the
+    average over the window, ``cpu_peak_millicores`` the highest short-interval rate seen; memory
+    is the working set (average and peak). Limits of :data:`NO_LIMIT` mean "no limit".
     """
 
-    cpu_usage_millicores: NonNegativeInt
-    cpu_peak_millicores: NonNegativeInt = 0
-    memory_usage_bytes: NonNegativeInt
-    memory_peak_bytes: NonNegativeInt = 0
-    cpu_throttled_ms: NonNegativeInt = 0
-    oom_kills: NonNegativeInt = 0
-    restarts: NonNegativeInt = 0
+    namespace: list[Name] = Field(default_factory=list)
+    pod: list[Name] = Field(default_factory=list)
+    workload_kind: list[WorkloadKind] = Field(default_factory=list)
+    workload: list[Name] = Field(default_factory=list)
+    container: list[Name] = Field(default_factory=list)
+    label_set: list[NonNegativeInt] = Field(
+        default_factory=list, description="Index into UsageSampled.label_sets (the pod's labels)"
+    )
+    cpu_request_millicores: list[NonNegativeInt] = Field(default_factory=list)
+    memory_request_bytes: list[NonNegativeInt] = Field(default_factory=list)
+    cpu_limit_millicores: list[NonNegativeInt] = Field(default_factory=list)
+    memory_limit_bytes: list[NonNegativeInt] = Field(default_factory=list)
+    gpu_request: list[NonNegativeInt] = Field(default_factory=list)
+    cpu_usage_millicores: list[NonNegativeInt] = Field(default_factory=list)
+    cpu_peak_millicores: list[NonNegativeInt] = Field(default_factory=list)
+    memory_usage_bytes: list[NonNegativeInt] = Field(default_factory=list)
+    memory_peak_bytes: list[NonNegativeInt] = Field(default_factory=list)
+    cpu_throttled_ms: list[NonNegativeInt] = Field(default_factory=list)
+    oom_kills: list[NonNegativeInt] = Field(default_factory=list)
+    restarts: list[NonNegativeInt] = Field(default_factory=list)
 
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "namespace",
+        "pod",
+        "workload_kind",
+        "workload",
+        "container",
+        "label_set",
+        "cpu_request_millicores",
+        "memory_request_bytes",
+        "cpu_limit_millicores",
+        "memory_limit_bytes",
+        "gpu_request",
+        "cpu_usage_millicores",
+        "cpu_peak_millicores",
+        "memory_usage_bytes",
+        "memory_peak_bytes",
+        "cpu_throttled_ms",
+        "oom_kills",
+        "restarts",
+    )
 
-class PodUsage(Contract):
-    namespace: Name
-    name: Name
-    workload_kind: WorkloadKind
-    workload: Name
-    labels: Labels = Field(default_factory=dict)
-    containers: tuple[ContainerUsage, ...]
+    @model_validator(mode="after")
+    def _columns_line_up(self) -> Self:
+        lengths = {name: len(getattr(self, name)) for name in self.COLUMNS}
+        if len(set(lengths.values())) > 1:
+            expected = len(self.namespace)
+            wrong = ", ".join(f"{n}={n_len}" for n, n_len in lengths.items() if n_len != expected)
+            msg = f"every column must have {expected} entries (one per container); got {wrong}"
+            raise ValueError(msg)
+        return self
+
+    def __len__(self) -> int:
+        return len(self.namespace)
 
 
 class NodeUsage(Contract):
     node: Node
-    pods: tuple[PodUsage, ...] = ()
+    containers: ContainerColumns = Field(default_factory=ContainerColumns)
 
 
 class UsageSampled(Event):
@@ -63,9 +112,74 @@ class UsageSampled(Event):
     region: str
     window_start: UtcDatetime
     window_seconds: int = Field(gt=0, le=86_400)
+    label_sets: list[Labels] = Field(
+        default_factory=list, description="Distinct pod label sets, referenced by index"
+    )
     nodes: tuple[NodeUsage, ...]
+
+    @model_validator(mode="after")
+    def _label_sets_exist(self) -> Self:
+        count = len(self.label_sets)
+        for node_usage in self.nodes:
+            if node_usage.containers.label_set and max(node_usage.containers.label_set) >= count:
+                msg = (
+                    f"node {node_usage.node.name} references label set "
+                    f"{max(node_usage.containers.label_set)} but only {count} are defined"
+                )
+                raise ValueError(msg)
+        return self
 
     @property
     def sample_count(self) -> int:
         """Number of container samples in the batch."""
-        return sum(len(p.containers) for n in self.nodes for p in n.pods)
+        return sum(len(n.containers) for n in self.nodes)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerSample:
+    """One container's row, for producers that think in rows (see :class:`UsageBatchBuilder`)."""
+
+    namespace: str
+    pod: str
+    workload_kind: WorkloadKind
+    workload: str
+    container: str
+    cpu_usage_millicores: int
+    memory_usage_bytes: int
+    labels: Mapping[str, str] = field(default_factory=dict)
+    cpu_request_millicores: int = 0
+    memory_request_bytes: int = 0
+    cpu_limit_millicores: int = NO_LIMIT
+    memory_limit_bytes: int = NO_LIMIT
+    gpu_request: int = 0
+    cpu_peak_millicores: int = 0
+    memory_peak_bytes: int = 0
+    cpu_throttled_ms: int = 0
+    oom_kills: int = 0
+    restarts: int = 0
+
+
+class UsageBatchBuilder:
+    """Turns rows into the columnar form, interning label sets for one message."""
+
+    def __init__(self) -> None:
+        self.label_sets: list[dict[str, str]] = []
+        self._label_index: dict[tuple[tuple[str, str], ...], int] = {}
+
+    def _label_set(self, labels: Mapping[str, str]) -> int:
+        key = tuple(sorted(labels.items()))
+        index = self._label_index.get(key)
+        if index is None:
+            index = self._label_index[key] = len(self.label_sets)
+            self.label_sets.append(dict(key))
+        return index
+
+    def columns(self, samples: Iterable[ContainerSample]) -> ContainerColumns:
+        rows = list(samples)
+        data: dict[str, list[Any]] = {
+            name: [getattr(r, name) for r in rows]
+            for name in ContainerColumns.COLUMNS
+            if name != "label_set"
+        }
+        data["label_set"] = [self._label_set(r.labels) for r in rows]
+        return ContainerColumns.model_validate(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -11,11 +12,14 @@ import structlog
 from kubeopt_common.settings import TelemetrySettings
 
 _REDACTED_KEYS = frozenset({"token", "password", "secret", "url_secret", "authorization"})
+# Compound names (api_token, nats_password, webhook_secret) are secrets too.
+_REDACTED_SUFFIXES = tuple(f"_{key}" for key in _REDACTED_KEYS)
 
 
-def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event_dict):
-        if key.lower() in _REDACTED_KEYS:
+        lowered = key.lower()
+        if lowered in _REDACTED_KEYS or lowered.endswith(_REDACTED_SUFFIXES):
             event_dict[key] = "***"
     return event_dict
 

@@ -67,8 +67,26 @@ def create_api(
     return app
 
 
+class ApiStartError(RuntimeError):
+    """The API could not start serving (e.g. its port is taken)."""
+
+
+async def _serve_until_exit(server: uvicorn.Server, *, host: str, port: int) -> None:
+    try:
+        await server.serve()
+    except SystemExit as exit_:
+        # uvicorn exits the whole process when it cannot bind; a service reports it as an error
+        # so that its stop hooks still run.
+        msg = f"the API could not start on {host}:{port} (uvicorn exit status {exit_.code})"
+        raise ApiStartError(msg) from None
+
+
 async def serve(app: FastAPI, *, host: str, port: int, ready: asyncio.Event | None = None) -> None:
-    """Run ``app`` with uvicorn inside the current event loop until cancelled."""
+    """Run ``app`` with uvicorn inside the current event loop until cancelled.
+
+    ``ready`` is set once the server listens; if it cannot start, :class:`ApiStartError` is raised
+    and ``ready`` stays unset. Cancelling shuts uvicorn down cleanly (its port is released).
+    """
     config = uvicorn.Config(
         app,
         host=host,
@@ -78,14 +96,19 @@ async def serve(app: FastAPI, *, host: str, port: int, ready: asyncio.Event | No
         lifespan="off",
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(_serve_until_exit(server, host=host, port=port))
     try:
-        while not server.started and not task.done():
+        # uvicorn offers no start-up callback: poll its flag.
+        while True:
+            if server.started or task.done():
+                break
             await asyncio.sleep(0.02)
-        if ready is not None:
+        if server.started and ready is not None:
             ready.set()
-        await task
+        # Shielded: a cancellation must reach uvicorn as should_exit, not as CancelledError,
+        # or it never runs its shutdown and keeps the listening socket open.
+        await asyncio.shield(task)
     except asyncio.CancelledError:
         server.should_exit = True
-        await asyncio.wait_for(asyncio.shield(task), timeout=5.0)
+        await asyncio.wait_for(task, timeout=5.0)
         raise

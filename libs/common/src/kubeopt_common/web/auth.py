@@ -28,4 +28,5 @@ def require_token(token: str) -> Callable[[Request], Awaitable[None]]:
 
 
 def _unauthorized(detail: str) -> ProblemError:
-    return ProblemError(401, "Unauthorized", detail)
+    # RFC 9110 §15.5.2: a 401 must say which scheme to use.
+    return ProblemError(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})

@@ -42,8 +42,10 @@ class ProblemError(Exception):
         *,
         invalid_params: list[InvalidParam] | None = None,
         type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or title)
+        self.headers = headers
         self.problem = Problem(
             type=type_,
             title=title,
@@ -77,7 +79,7 @@ def _response(
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)  # noqa: S101 - registered for this type only
-        return _response(exc.problem, request)
+        return _response(exc.problem, request, exc.headers)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101
@@ -107,7 +109,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def _title(status: int) -> str:
-    from http import HTTPStatus  # noqa: PLC0415
+    from http import HTTPStatus
 
     try:
         return HTTPStatus(status).phrase

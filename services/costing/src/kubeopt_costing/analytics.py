@@ -1,0 +1,205 @@
+"""ClickHouse reads and writes of costing (the only module that speaks SQL to ClickHouse)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kubeopt_common.clickhouse import ClickHouse
+from kubeopt_common.events import InventorySnapshotted
+from kubeopt_costing.domain.aggregation import UNALLOCATED, AggregateKey
+from kubeopt_costing.domain.allocation import IDLE, CostRows
+from kubeopt_costing.domain.windows import Window
+from kubeopt_costing.schema import COST_SUMS, HOURLY_SUMS, ddl
+
+MEASURES = (*HOURLY_SUMS, *COST_SUMS)
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceHourTotal:
+    cluster: str
+    namespace: str
+    hour: datetime
+    total_cost_nano_usd: int
+    cpu_cost_nano_usd: int
+    memory_cost_nano_usd: int
+    gpu_cost_nano_usd: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationFilter:
+    clusters: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    include_idle: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRow:
+    """Sums over a group; resource amounts are unit-seconds, costs nano-USD."""
+
+    key: tuple[str, ...]
+    measures: dict[str, int]
+    price_sources: tuple[str, ...]
+
+
+class CostStore:
+    def __init__(
+        self, ch: ClickHouse, *, raw_retention_days: int, rollup_retention_days: int
+    ) -> None:
+        self._ch = ch
+        self._db = ch.database
+        self._raw_days = raw_retention_days
+        self._rollup_days = rollup_retention_days
+
+    def migrate(self) -> None:
+        for statement in ddl(
+            self._db, raw_retention_days=self._raw_days, rollup_retention_days=self._rollup_days
+        ):
+            self._ch.command(statement)
+
+    def ingested(self, keys: Iterable[tuple[str, datetime, str]]) -> set[str]:
+        """Which of the (cluster, window_start, ingest_id) batches are already stored."""
+        keys = list(keys)
+        if not keys:
+            return set()
+        rows = self._ch.query(
+            f"SELECT DISTINCT ingest_id FROM {self._db}.cost_allocation "
+            "WHERE cluster IN {clusters:Array(String)} "
+            "AND window_start IN {starts:Array(DateTime('UTC'))} "
+            "AND ingest_id IN {ids:Array(String)}",
+            {
+                "clusters": sorted({k[0] for k in keys}),
+                "starts": sorted({k[1] for k in keys}),
+                "ids": [k[2] for k in keys],
+            },
+        )
+        return {str(r["ingest_id"]) for r in rows}
+
+    def insert_costs(self, rows: CostRows, *, dedup_token: str) -> None:
+        self._ch.insert_columns("cost_allocation", rows.columns(), dedup_token=dedup_token)
+
+    def namespace_hour_totals(
+        self, cluster_hours: Iterable[tuple[str, datetime]]
+    ) -> list[NamespaceHourTotal]:
+        """Attributed (non-idle) cost per namespace for each (cluster, hour) given."""
+        pairs = set(cluster_hours)
+        if not pairs:
+            return []
+        rows = self._ch.query(
+            "SELECT cluster, namespace, hour, sum(total_cost_nano_usd) AS total, "
+            "sum(cpu_cost_nano_usd) AS cpu, sum(memory_cost_nano_usd) AS memory, "
+            f"sum(gpu_cost_nano_usd) AS gpu FROM {self._db}.cost_allocation_hourly "
+            "WHERE cluster IN {clusters:Array(String)} AND hour IN {hours:Array(DateTime('UTC'))} "
+            f"AND namespace != '{IDLE}' GROUP BY cluster, namespace, hour",
+            {"clusters": sorted({p[0] for p in pairs}), "hours": sorted({p[1] for p in pairs})},
+        )
+        return [
+            NamespaceHourTotal(
+                r["cluster"],
+                r["namespace"],
+                r["hour"],
+                int(r["total"]),
+                int(r["cpu"]),
+                int(r["memory"]),
+                int(r["gpu"]),
+            )
+            for r in rows
+            if (r["cluster"], r["hour"]) in pairs
+        ]
+
+    def allocation(
+        self, window: Window, keys: Sequence[AggregateKey], where: AllocationFilter
+    ) -> list[AllocationRow]:
+        """Sum every measure over ``window`` grouped by ``keys`` (hourly rollup when aligned)."""
+        hourly = window.hour_aligned
+        table, time_col = (
+            ("cost_allocation_hourly", "hour") if hourly else ("cost_allocation", "window_start")
+        )
+        params: dict[str, object] = {"start": window.start, "end": window.end}
+        group = [_group_expr(k, i, params) for i, k in enumerate(keys)]
+        measures = [
+            f"sum({m}) AS {m}"
+            if hourly or m in COST_SUMS
+            else f"sum(toUInt64({HOURLY_SUMS[m]})) AS {m}"
+            for m in MEASURES
+        ]
+        conditions = [
+            f"{time_col} >= {{start:DateTime('UTC')}}",
+            f"{time_col} < {{end:DateTime('UTC')}}",
+        ]
+        if where.clusters:
+            conditions.append("cluster IN {clusters:Array(String)}")
+            params["clusters"] = list(where.clusters)
+        if where.namespaces:
+            conditions.append("namespace IN {namespaces:Array(String)}")
+            params["namespaces"] = list(where.namespaces)
+        if not where.include_idle:
+            conditions.append(f"namespace != '{IDLE}'")
+        sql = (
+            f"SELECT {', '.join(f'{g} AS k{i}' for i, g in enumerate(group))}, "
+            f"{', '.join(measures)}, groupUniqArray(price_source) AS price_sources "
+            f"FROM {self._db}.{table} WHERE {' AND '.join(conditions)} "
+            f"GROUP BY {', '.join(f'k{i}' for i in range(len(group)))} "
+            "ORDER BY total_cost_nano_usd DESC"
+        )
+        return [
+            AllocationRow(
+                key=tuple(str(r[f"k{i}"]) for i in range(len(group))),
+                measures={m: int(r[m]) for m in MEASURES},
+                price_sources=tuple(sorted(r["price_sources"])),
+            )
+            for r in self._ch.query(sql, params)
+        ]
+
+    def record_inventory(self, snapshot: InventorySnapshotted) -> None:
+        taken = int(snapshot.taken_at.timestamp())
+        nodes = snapshot.nodes
+        self._ch.insert_columns(
+            "inventory_nodes",
+            {
+                "cluster": [snapshot.cluster] * len(nodes),
+                "node": [n.name for n in nodes],
+                "taken_at": [taken] * len(nodes),
+                "instance_type": [n.instance_type for n in nodes],
+                "zone": [n.zone for n in nodes],
+                "capacity_type": [n.capacity_type.value for n in nodes],
+                "architecture": [n.architecture for n in nodes],
+                "node_pool": [n.node_pool for n in nodes],
+                "cpu_capacity_millicores": [n.cpu_capacity_millicores for n in nodes],
+                "memory_capacity_bytes": [n.memory_capacity_bytes for n in nodes],
+                "gpu_count": [n.gpu_count for n in nodes],
+                "labels": [dict(n.labels) for n in nodes],
+            },
+            dedup_token=f"inv-nodes/{snapshot.event_id}",
+        )
+        workloads = snapshot.workloads
+        self._ch.insert_columns(
+            "inventory_workloads",
+            {
+                "cluster": [snapshot.cluster] * len(workloads),
+                "namespace": [w.namespace for w in workloads],
+                "kind": [w.kind.value for w in workloads],
+                "name": [w.name for w in workloads],
+                "taken_at": [taken] * len(workloads),
+                "replicas": [w.replicas for w in workloads],
+                "node_pool": [w.node_pool for w in workloads],
+                "labels": [dict(w.labels) for w in workloads],
+            },
+            dedup_token=f"inv-workloads/{snapshot.event_id}",
+        )
+
+    def ping(self) -> bool:
+        return self._ch.ping()
+
+
+def _group_expr(key: AggregateKey, index: int, params: dict[str, object]) -> str:
+    if key.column:
+        return key.column
+    params[f"label{index}"] = key.label
+    value = f"labels[{{label{index}:String}}]"
+    return f"if(namespace = '{IDLE}', '{IDLE}', if({value} = '', '{UNALLOCATED}', {value}))"
+
+
+def utc_hour(ts: datetime) -> datetime:
+    return ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -1,0 +1,86 @@
+"""Composition of the costing service: stores, price book, bus consumers, API."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import version
+
+from prometheus_client import CollectorRegistry
+
+from kubeopt_common.bus import Bus, ConsumerPolicy
+from kubeopt_common.clickhouse import open_clickhouse
+from kubeopt_common.events import InventorySnapshotted, Subject, UsageSampled
+from kubeopt_common.runtime import ServiceRuntime
+from kubeopt_common.web import ReadinessCheck, create_api
+from kubeopt_costing.analytics import CostStore
+from kubeopt_costing.api import build_router
+from kubeopt_costing.catalog import load_price_book
+from kubeopt_costing.handlers import CostingHandlers
+from kubeopt_costing.service import CostingService
+from kubeopt_costing.settings import CostingSettings
+
+SERVICE = "costing"
+
+
+def build(
+    settings: CostingSettings, *, registry: CollectorRegistry | None = None
+) -> ServiceRuntime:
+    """Wire costing. Price files are validated here, so a bad file fails before anything starts."""
+    registry = registry or CollectorRegistry()
+    prices = load_price_book(
+        catalog_dir=settings.pricing.catalog_dir, overrides_file=settings.pricing.overrides_file
+    )
+    ch = open_clickhouse(settings.clickhouse)
+    store = CostStore(
+        ch,
+        raw_retention_days=settings.raw_retention_days,
+        rollup_retention_days=settings.rollup_retention_days,
+    )
+    service = CostingService(store, prices, producer=SERVICE)
+    bus = Bus(settings.nats, service=SERVICE, registry=registry)
+    runtime = ServiceRuntime(name=SERVICE, api_settings=settings.api, bus=bus)
+
+    async def migrate() -> None:
+        await asyncio.to_thread(store.migrate)
+
+    async def close() -> None:
+        ch.close()
+
+    runtime.start_hooks.append(migrate)
+    runtime.stop_hooks.append(close)
+    handlers = CostingHandlers(service, bus)
+    ingest = settings.ingest
+    bus.consume(
+        Subject.USAGE_SAMPLED,
+        UsageSampled,
+        handlers.on_usage,
+        ConsumerPolicy(
+            durable=SERVICE,
+            batch_size=ingest.batch_size,
+            fetch_timeout_s=ingest.fetch_timeout_s,
+            max_deliver=ingest.max_deliver,
+        ),
+    )
+    bus.consume(
+        Subject.INVENTORY_SNAPSHOTTED,
+        InventorySnapshotted,
+        handlers.on_inventory,
+        ConsumerPolicy(durable=f"{SERVICE}-inventory", batch_size=16),
+    )
+
+    async def clickhouse_ready() -> bool:
+        return await asyncio.to_thread(store.ping)
+
+    runtime.api = create_api(
+        title="KubeOpt AI — costing",
+        description="Attributed Kubernetes spend: allocation by namespace, workload, node, label.",
+        version=version("kubeopt-costing"),
+        token=settings.api.token.get_secret_value(),
+        routers=[build_router(service)],
+        readiness=[
+            ReadinessCheck("nats", bus.ping),
+            ReadinessCheck("clickhouse", clickhouse_ready),
+        ],
+        registry=registry,
+    )
+    return runtime

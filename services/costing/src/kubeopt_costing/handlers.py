@@ -1,0 +1,35 @@
+"""Bus handlers of costing: decode → service (in a worker thread) → publish after the write."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from kubeopt_common.bus import Bus, Delivery
+from kubeopt_common.events import InventorySnapshotted, UsageSampled
+from kubeopt_common.telemetry.logging import get_logger
+from kubeopt_costing.service import CostingService
+
+log = get_logger(__name__)
+
+
+class CostingHandlers:
+    def __init__(self, service: CostingService, bus: Bus) -> None:
+        self._service = service
+        self._bus = bus
+
+    async def on_usage(self, deliveries: Sequence[Delivery[UsageSampled]]) -> None:
+        result = await asyncio.to_thread(self._service.ingest, [d.event for d in deliveries])
+        # Published only after the ClickHouse insert returned; a crash before this point makes
+        # the batch come back, be skipped as stored, and its totals be published again.
+        await self._bus.publisher.publish_many(result.spend_events)
+        log.debug(
+            "costing.ingested",
+            stored=result.stored_batches,
+            skipped=result.skipped_batches,
+            rows=result.rows,
+            spend_events=len(result.spend_events),
+        )
+
+    async def on_inventory(self, deliveries: Sequence[Delivery[InventorySnapshotted]]) -> None:
+        await asyncio.to_thread(self._service.record_inventory, [d.event for d in deliveries])

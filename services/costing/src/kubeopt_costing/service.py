@@ -1,0 +1,93 @@
+"""Costing use cases: ingest usage batches, record inventory, answer allocation queries.
+
+Synchronous on purpose: ClickHouse (chDB) calls block, so handlers and routes run these in a
+worker thread. Nothing here publishes; ingest returns the events for the caller to publish after
+the write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kubeopt_common.events import InventorySnapshotted, SpendUpdated, UsageSampled, event_id_for
+from kubeopt_costing.analytics import AllocationFilter, AllocationRow, CostStore, utc_hour
+from kubeopt_costing.domain.aggregation import AggregateKey
+from kubeopt_costing.domain.allocation import CostRows, price_batch
+from kubeopt_costing.domain.pricing import PriceBook
+from kubeopt_costing.domain.windows import Window
+
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    stored_batches: int
+    skipped_batches: int
+    rows: int
+    spend_events: tuple[SpendUpdated, ...]
+
+
+def batch_token(event_ids: Sequence[str]) -> str:
+    """Insert dedup token of a set of batches (independent of their order)."""
+    digest = hashlib.sha256("\n".join(sorted(event_ids)).encode()).hexdigest()
+    return f"usage/{digest[:40]}"
+
+
+class CostingService:
+    def __init__(self, store: CostStore, prices: PriceBook, *, producer: str) -> None:
+        self._store = store
+        self._prices = prices
+        self._producer = producer
+
+    def ingest(self, batches: Sequence[UsageSampled]) -> IngestResult:
+        """Price and store the batches not stored yet; return the spend totals they touched.
+
+        Batches already stored (a redelivery after a crash) are skipped, but their windows'
+        totals are still republished: the publish may be what the crash interrupted.
+        """
+        keys = [(b.cluster, b.window_start, str(b.event_id)) for b in batches]
+        done = self._store.ingested(keys)
+        fresh: dict[str, UsageSampled] = {}
+        for batch in batches:
+            if str(batch.event_id) not in done:
+                fresh.setdefault(str(batch.event_id), batch)
+        rows = CostRows()
+        for batch in fresh.values():
+            price_batch(batch, self._prices, rows)
+        if len(rows):
+            self._store.insert_costs(rows, dedup_token=batch_token(list(fresh)))
+        touched = {(b.cluster, utc_hour(b.window_start)) for b in batches}
+        spend = tuple(self._spend_events(touched))
+        return IngestResult(len(fresh), len(batches) - len(fresh), len(rows), spend)
+
+    def _spend_events(self, touched: set[tuple[str, datetime]]) -> list[SpendUpdated]:
+        return [
+            SpendUpdated.create(
+                # Same total for the same window ⇒ same id ⇒ deduplicated downstream.
+                event_id=event_id_for(
+                    "spend", t.cluster, t.namespace, t.hour, t.total_cost_nano_usd
+                ),
+                cluster=t.cluster,
+                producer=self._producer,
+                namespace=t.namespace,
+                window_start=t.hour,
+                window_end=t.hour + HOUR,
+                cost_nano_usd=t.total_cost_nano_usd,
+                cpu_cost_nano_usd=t.cpu_cost_nano_usd,
+                memory_cost_nano_usd=t.memory_cost_nano_usd,
+                gpu_cost_nano_usd=t.gpu_cost_nano_usd,
+            )
+            for t in self._store.namespace_hour_totals(touched)
+        ]
+
+    def record_inventory(self, snapshots: Sequence[InventorySnapshotted]) -> None:
+        for snapshot in snapshots:
+            self._store.record_inventory(snapshot)
+
+    def allocation(
+        self, window: Window, keys: Sequence[AggregateKey], where: AllocationFilter
+    ) -> list[AllocationRow]:
+        return self._store.allocation(window, keys, where)

@@ -1,0 +1,29 @@
+"""Costing settings (env prefix ``KUBEOPT_``; e.g. ``KUBEOPT_CLICKHOUSE__MODE=http``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from kubeopt_common.settings import ApiSettings, ClickHouseSettings, ServiceSettings
+
+
+class PricingSettings(BaseModel):
+    catalog_dir: Path | None = None  # None: the catalog shipped with the package
+    overrides_file: Path | None = None  # custom prices (on-prem, negotiated, pinned)
+
+
+class IngestSettings(BaseModel):
+    batch_size: int = Field(default=64, ge=1, le=1000)
+    fetch_timeout_s: float = Field(default=0.5, gt=0)
+    max_deliver: int = Field(default=5, ge=1)
+
+
+class CostingSettings(ServiceSettings):
+    api: ApiSettings = ApiSettings(port=8701)
+    clickhouse: ClickHouseSettings = ClickHouseSettings()
+    pricing: PricingSettings = PricingSettings()
+    ingest: IngestSettings = IngestSettings()
+    raw_retention_days: int = Field(default=15, ge=1)
+    rollup_retention_days: int = Field(default=400, ge=1)

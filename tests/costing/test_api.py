@@ -1,0 +1,98 @@
+"""The allocation API over HTTP (ASGI): auth, problems naming the parameter, response shape."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from kubeopt_common.clickhouse.chdb_adapter import ChdbClickHouse
+from kubeopt_common.web import ReadinessCheck, create_api
+from kubeopt_costing.analytics import CostStore
+from kubeopt_costing.api import build_router
+from kubeopt_costing.catalog import load_price_book
+from kubeopt_costing.service import CostingService
+from tests.costing.fleet import HOUR, M5_XLARGE_NANO_PER_HOUR, usage
+
+TOKEN = "test-token"
+
+
+async def _ready() -> bool:
+    return True
+
+
+@pytest.fixture
+async def client(clickhouse: ChdbClickHouse) -> AsyncIterator[httpx.AsyncClient]:
+    store = CostStore(clickhouse, raw_retention_days=3650, rollup_retention_days=3650)
+    store.migrate()
+    service = CostingService(
+        store, load_price_book(catalog_dir=None, overrides_file=None), producer="t"
+    )
+    service.ingest([usage(m) for m in range(60)])
+    app = create_api(
+        title="costing",
+        description="",
+        version="0",
+        token=TOKEN,
+        routers=[build_router(service)],
+        readiness=[ReadinessCheck("ok", _ready)],
+        registry=CollectorRegistry(),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://costing", headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as c:
+        yield c
+
+
+async def test_allocation_by_namespace(client: httpx.AsyncClient) -> None:
+    window = f"{HOUR.isoformat()},{HOUR.replace(hour=11).isoformat()}"
+    response = await client.get(
+        "/v1/allocation", params={"window": window, "aggregate": "namespace"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["resolution"] == "1h"
+    names = {item["name"] for item in body["items"]}
+    assert names == {"shop", "data", "__idle__"}
+    assert Decimal(body["total"]["total_cost"]) == Decimal(M5_XLARGE_NANO_PER_HOUR).scaleb(-9)
+    shop = next(i for i in body["items"] if i["name"] == "shop")
+    assert shop["properties"] == {"namespace": "shop"}
+    assert shop["cpu_efficiency"] == pytest.approx(0.5)
+    assert shop["price_sources"] == ["catalog"]
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [({"window": "soon"}, "window"), ({"window": "1h", "aggregate": "team"}, "aggregate")],
+)
+async def test_bad_parameters_are_named(
+    client: httpx.AsyncClient, params: dict[str, str], name: str
+) -> None:
+    response = await client.get("/v1/allocation", params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["invalid-params"][0]["name"] == name
+
+
+async def test_missing_window_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/allocation")
+    assert response.status_code == 422
+    assert response.json()["invalid-params"][0]["name"] == "window"
+
+
+async def test_token_is_required(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/v1/allocation", params={"window": "1h"}, headers={"Authorization": ""}
+    )
+    assert response.status_code == 401
+    assert response.json()["title"] == "Unauthorized"
+
+
+async def test_openapi_documents_the_allocation_route(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    params = {p["name"] for p in spec["paths"]["/v1/allocation"]["get"]["parameters"]}
+    assert {"window", "aggregate", "cluster", "namespace", "include_idle"} <= params

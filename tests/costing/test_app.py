@@ -1,0 +1,96 @@
+"""The costing service wired to a real nats-server and chDB: usage in, spend.updated out."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from kubeopt_common.bus import EventPublisher
+from kubeopt_common.bus.server import free_port
+from kubeopt_common.events import SpendUpdated, Subject
+from kubeopt_common.runtime import ServiceRuntime, run_service
+from kubeopt_common.settings import ApiSettings, ClickHouseSettings, NatsSettings
+from kubeopt_costing.app import build
+from kubeopt_costing.settings import CostingSettings
+from tests.costing.fleet import usage
+
+TOKEN = "t0ken"
+
+
+@pytest.fixture
+async def costing(nats_url: str, chdb_path: Path) -> AsyncIterator[ServiceRuntime]:
+    settings = CostingSettings(
+        nats=NatsSettings(url=nats_url),
+        api=ApiSettings(port=free_port(), token=SecretStr(TOKEN)),
+        clickhouse=ClickHouseSettings(
+            mode="chdb", path=chdb_path, database=f"c_{uuid.uuid4().hex[:8]}"
+        ),
+        raw_retention_days=3650,
+        rollup_retention_days=3650,
+    )
+    runtime = build(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_service(runtime, stop=stop))
+    await asyncio.wait_for(runtime.started.wait(), timeout=30)
+    yield runtime
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+
+
+async def test_usage_becomes_spend_events_and_answers_queries(
+    costing: ServiceRuntime, nc: Client
+) -> None:
+    cluster = f"t-{uuid.uuid4().hex[:8]}"
+    spend: list[SpendUpdated] = []
+
+    async def collect(msg: Msg) -> None:
+        spend.append(SpendUpdated.model_validate_json(msg.data))
+
+    await nc.subscribe(f"{Subject.SPEND_UPDATED.value}.{cluster}", cb=collect)
+    publisher = EventPublisher(nc)
+    batches = [usage(m, cluster=cluster) for m in range(3)]
+    await publisher.publish_many(batches)
+    await publisher.publish_many(batches[:1])  # duplicate publish: deduplicated by Nats-Msg-Id
+    url = f"http://127.0.0.1:{costing.api_settings.port}"
+    window = "2026-11-20T10:00:00Z,2026-11-20T11:00:00Z"
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as client:
+
+        async def by_namespace() -> dict[str, int]:
+            response = await client.get(
+                "/v1/allocation",
+                params={"window": window, "cluster": cluster, "include_idle": "false"},
+            )
+            return {i["name"]: i["total_cost_nano_usd"] for i in response.json()["items"]}
+
+        async with asyncio.timeout(30):
+            while (
+                sum((await by_namespace()).values()) == 0
+                or len(spend) < 2
+                or max(e.cost_nano_usd for e in spend if e.namespace == "shop")
+                < (await by_namespace())["shop"]
+            ):
+                await asyncio.sleep(0.2)
+        attributed = await by_namespace()
+        node_total = (
+            await client.get(
+                "/v1/allocation",
+                params={"window": window, "aggregate": "cluster", "cluster": cluster},
+            )
+        ).json()["total"]
+        assert (
+            node_total["total_cost_nano_usd"] == 3 * 192_000_000 // 60
+        )  # 3 minutes of one node, once
+        for namespace, cost in attributed.items():
+            assert max(e.cost_nano_usd for e in spend if e.namespace == namespace) == cost
+        assert (await client.get("/readyz")).status_code == 200
+        assert "kubeopt_bus_messages_processed" in (await client.get("/metrics")).text
