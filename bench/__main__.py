@@ -1,0 +1,37 @@
+"""``python -m bench [name ...]``: run the benchmarks (all by default), print and save JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bench import ingest
+
+RESULTS = Path("bench-results")
+BENCHMARKS: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
+    "ingest": ingest.run,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run: {', '.join(BENCHMARKS)}")
+    args = parser.parse_args()
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    RESULTS.mkdir(exist_ok=True)
+    for name in args.names or list(BENCHMARKS):
+        result = asyncio.run(BENCHMARKS[name]())
+        path = RESULTS / f"{name}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        sys.stdout.write(f"{name}: {json.dumps(result)}\n  -> {path}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Notification channels: plugins found through the ``kubeopt.channels`` entry-point group."""

@@ -1,0 +1,1 @@
+"""Analyzers: plugins found through the ``kubeopt.analyzers`` entry-point group."""
