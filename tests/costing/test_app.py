@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from pydantic import SecretStr
 
 from kubeopt_common.bus import EventPublisher
 from kubeopt_common.bus.server import free_port

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -36,11 +37,11 @@ def resolve(settings: CliSettings, service: str) -> tuple[str, str]:
     return url, token
 
 
-def get_json(url: str, token: str, path: str, params: list[tuple[str, str]]) -> Any:
+def get_json(url: str, token: str, path: str, params: Sequence[tuple[str, str]]) -> Any:
     try:
         response = httpx.get(
             f"{url}{path}",
-            params=httpx.QueryParams(params),
+            params=tuple(params),
             headers={"Authorization": f"Bearer {token}"},
             timeout=60.0,
         )
