@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from kubeopt_common.events import (
     AnomalyDetected,
     BudgetThresholdCrossed,
+    ContainerColumns,
     ContainerSample,
     ContainerSpec,
     DeadLetter,
@@ -144,7 +145,11 @@ def make_inventory_snapshotted(**overrides: Any) -> InventorySnapshotted:
 
 
 # ----------------------------------------------------------------------------- usage
+NodeSamples: TypeAlias = tuple[Node, Sequence[ContainerSample]]
+
+
 def make_container_sample(**overrides: Any) -> ContainerSample:
+    """One container's usage row (the producers' row view of ``ContainerColumns``)."""
     fields: dict[str, Any] = {
         "namespace": "default",
         "pod": "app-5d9c7b-x2x7q",
@@ -162,16 +167,35 @@ def make_container_sample(**overrides: Any) -> ContainerSample:
     return ContainerSample(**{**fields, **overrides})
 
 
+def make_container_columns(
+    *samples: ContainerSample, builder: UsageBatchBuilder | None = None
+) -> ContainerColumns:
+    """Columns of ``samples`` (one default sample when none are given).
+
+    Pass the ``builder`` of the event the columns go into, so label-set indices line up with its
+    ``label_sets``; :func:`make_usage_sampled` does that for you.
+    """
+    rows = samples or (make_container_sample(),)
+    return (builder or UsageBatchBuilder()).columns(rows)
+
+
+def make_node_usage(**overrides: Any) -> NodeUsage:
+    fields: dict[str, Any] = {"node": make_node(), "containers": make_container_columns()}
+    return NodeUsage.model_validate({**fields, **overrides})
+
+
 def make_usage_sampled(
-    nodes: Sequence[tuple[Node, Sequence[ContainerSample]]] | None = None, **overrides: Any
+    nodes: Sequence[NodeSamples] | None = None, **overrides: Any
 ) -> UsageSampled:
-    """A usage batch of whole nodes, each with its container rows (turned into columns)."""
+    """A usage batch of ``nodes`` — ``(node, [sample, ...])`` pairs — turned into columns.
+
+    Defaults to one node running one container. Label sets are interned across all nodes, so the
+    indices in the columns match ``label_sets``.
+    """
     builder = UsageBatchBuilder()
-    node_usages = tuple(
-        NodeUsage(node=node, containers=builder.columns(samples))
-        for node, samples in (
-            nodes if nodes is not None else [(make_node(), [make_container_sample()])]
-        )
+    pairs = nodes if nodes is not None else [(make_node(), [make_container_sample()])]
+    node_usage = tuple(
+        NodeUsage(node=node, containers=builder.columns(samples)) for node, samples in pairs
     )
     fields: dict[str, Any] = {
         "provider": Provider.AWS,
@@ -179,7 +203,7 @@ def make_usage_sampled(
         "window_start": T0,
         "window_seconds": 60,
         "label_sets": builder.label_sets,
-        "nodes": node_usages,
+        "nodes": node_usage,
     }
     return UsageSampled.create(**_envelope({**fields, **overrides}))
 
