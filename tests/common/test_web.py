@@ -187,3 +187,29 @@ async def test_openapi_lists_the_router_paths(client: httpx.AsyncClient) -> None
     assert {"/v1/spend", "/v1/budgets/{budget_id}", "/healthz", "/readyz", "/metrics"} <= set(
         document["paths"]
     )
+
+
+async def test_unhandled_error_is_a_problem_without_details() -> None:
+    from fastapi import APIRouter
+
+    router = APIRouter(prefix="/v1")
+
+    @router.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app = create_api(
+        title="t",
+        description="",
+        version="0",
+        token="tok",
+        routers=[router],
+        readiness=[],
+        registry=CollectorRegistry(),
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/v1/boom", headers={"Authorization": "Bearer tok"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "secret internals" not in response.text

@@ -10,6 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kubeopt_common.telemetry.logging import get_logger
+
+log = get_logger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -103,9 +106,20 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return _response(problem, request, headers)
 
+    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        # The details stay in the log; the client gets a problem document, not a stack trace.
+        log.error("api.unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
+        problem = Problem(
+            title="Internal Server Error",
+            status=500,
+            detail="the request failed unexpectedly; the service log has the details",
+        )
+        return _response(problem, request)
+
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unhandled)
 
 
 def _title(status: int) -> str:
