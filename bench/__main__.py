@@ -6,14 +6,14 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from bench import ingest
 
 RESULTS = Path("bench-results")
-BENCHMARKS: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
+BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
     "ingest": ingest.run,
 }
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,10 +26,11 @@ import httpx
 import nats
 from nats.js.api import ConsumerConfig, StreamConfig
 
+from kubeopt_collector.publishing import MessagePublisher
 from kubeopt_collector.service import Pacer, backfill
 from kubeopt_collector.simulator.scenario import DEMO_SCENARIO, load_scenario
 from kubeopt_collector.simulator.source import SimulatorSource
-from kubeopt_common.bus import EventPublisher, ensure_streams
+from kubeopt_common.bus import ensure_streams
 from kubeopt_common.bus.server import EmbeddedNatsServer, free_port
 
 WINDOWS = 240  # four hours of the demo fleet, about 350,000 container samples
@@ -48,24 +48,32 @@ async def raw_jetstream(url: str, source: SimulatorSource) -> tuple[int, float]:
     samples = 0
     for window in _windows(source):
         for event in source.usage_events(window):
-            payloads.append((f"bench.raw.{event.cluster}", event.msg_id, event.model_dump_json().encode()))
+            payloads.append(
+                (f"bench.raw.{event.cluster}", event.msg_id, event.model_dump_json().encode())
+            )
             samples += event.sample_count
     nc = await nats.connect(url)
     js = nc.jetstream(publish_async_max_pending=4000)
     await js.add_stream(StreamConfig(name=RAW_STREAM, subjects=["bench.raw.>"]))
     await js.add_consumer(RAW_STREAM, ConsumerConfig(durable_name="raw", max_ack_pending=20_000))
-    consumer = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "bench.raw_consumer", url, RAW_STREAM, "raw", str(len(payloads))],
-        stdout=subprocess.PIPE, text=True,
+    consumer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.raw_consumer",
+        url,
+        RAW_STREAM,
+        "raw",
+        str(len(payloads)),
+        stdout=asyncio.subprocess.PIPE,
     )
     assert consumer.stdout is not None
-    consumer.stdout.readline()  # "ready"
+    await consumer.stdout.readline()  # "ready"
     started = time.time()
     for subject, msg_id, payload in payloads:
         await js.publish_async(subject, payload, headers={"Nats-Msg-Id": msg_id})
     await js.publish_async_completed()
-    finished = float(consumer.stdout.readline())
-    consumer.wait()
+    finished = float(await consumer.stdout.readline())
+    await consumer.wait()
     await nc.drain()
     return samples, finished - started
 
@@ -87,13 +95,21 @@ async def end_to_end(url: str, source: SimulatorSource, workdir: Path) -> tuple[
     port = free_port()
     env = {
         **os.environ,  # noqa: TID251 - the child inherits PATH etc.
-        "KUBEOPT_NATS__URL": url, "KUBEOPT_API__PORT": str(port), "KUBEOPT_API__TOKEN": "bench",
+        "KUBEOPT_NATS__URL": url,
+        "KUBEOPT_API__PORT": str(port),
+        "KUBEOPT_API__TOKEN": "bench",
         "KUBEOPT_CLICKHOUSE__PATH": str(workdir / "clickhouse"),
-        "KUBEOPT_TELEMETRY__LOG_LEVEL": "WARNING", "KUBEOPT_RAW_RETENTION_DAYS": "3650",
+        "KUBEOPT_TELEMETRY__LOG_LEVEL": "WARNING",
+        "KUBEOPT_RAW_RETENTION_DAYS": "3650",
     }
     log = (workdir / "costing.log").open("wb")
-    costing = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "kubeopt_costing"], env=env, stdout=log, stderr=subprocess.STDOUT
+    costing = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "kubeopt_costing",
+        env=env,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         await _wait_ready(f"http://127.0.0.1:{port}")
@@ -102,7 +118,9 @@ async def end_to_end(url: str, source: SimulatorSource, workdir: Path) -> tuple[
         windows = _windows(source)
         started = time.time()
         stats = await backfill(
-            source, EventPublisher(nc), start=windows[0],
+            source,
+            MessagePublisher(nc),
+            start=windows[0],
             end=windows[-1] + timedelta(seconds=source.interval_seconds),
             pacer=Pacer(js, durable="costing"),
         )
@@ -116,7 +134,7 @@ async def end_to_end(url: str, source: SimulatorSource, workdir: Path) -> tuple[
         return stats.samples, elapsed
     finally:
         costing.terminate()
-        costing.wait(timeout=30)
+        await asyncio.wait_for(costing.wait(), timeout=30)
         log.close()
 
 

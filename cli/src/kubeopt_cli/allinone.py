@@ -123,14 +123,22 @@ async def run_all_in_one(
             children.append(child)
         with console.status("starting services…"):
             await asyncio.gather(*(wait_ready(c, timeout_s=READY_TIMEOUT_S) for c in children))
-        data.write_endpoints(nats_url=nats.url, services=urls)
+
+        def publish_endpoints() -> None:
+            data.write_endpoints(nats_url=nats.url, services=urls, pids=_pids(children))
+
+        publish_endpoints()
         _print_endpoints(console, data=data, nats_url=nats.url, urls=urls, token=token)
-        await supervise(children, stop)
+        await supervise(children, stop, on_restart=publish_endpoints)
     finally:
         console.print("stopping…")
         stop_all(children)
         nats.stop()
         data.endpoints_file.unlink(missing_ok=True)
+
+
+def _pids(children: list[Child]) -> dict[str, int]:
+    return {c.service: c.process.pid for c in children if c.process is not None}
 
 
 def _print_endpoints(

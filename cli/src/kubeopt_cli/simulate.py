@@ -9,10 +9,11 @@ import nats
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from kubeopt_collector.publishing import MessagePublisher
 from kubeopt_collector.service import BackfillStats, Pacer, backfill
 from kubeopt_collector.simulator.scenario import DEMO_SCENARIO, load_scenario
 from kubeopt_collector.simulator.source import SimulatorSource
-from kubeopt_common.bus import EventPublisher, ensure_streams
+from kubeopt_common.bus import ensure_streams
 
 
 async def run_backfill(
@@ -33,7 +34,7 @@ async def run_backfill(
     try:
         js = nc.jetstream()
         await ensure_streams(js)
-        publisher = EventPublisher(nc)
+        publisher = MessagePublisher(nc)
         pacer = Pacer(js, durable=pace) if pace else None
         columns = (
             TextColumn("[progress.description]{task.description}"),

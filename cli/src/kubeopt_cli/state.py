@@ -66,10 +66,12 @@ class DataDir:
         self.token_file.chmod(0o600)
         return token
 
-    def write_endpoints(self, *, nats_url: str, services: dict[str, str]) -> None:
-        self.endpoints_file.write_text(
-            json.dumps({"nats_url": nats_url, "services": services}, indent=2) + "\n"
-        )
+    def write_endpoints(
+        self, *, nats_url: str, services: dict[str, str], pids: dict[str, int]
+    ) -> None:
+        """What a running ``kubeopt up`` offers: URLs for the CLI, process ids for operators."""
+        document = {"nats_url": nats_url, "services": services, "pids": pids}
+        self.endpoints_file.write_text(json.dumps(document, indent=2) + "\n")
 
     def read_endpoints(self) -> dict[str, object] | None:
         if not self.endpoints_file.exists():

@@ -7,7 +7,7 @@ import contextlib
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -96,7 +96,9 @@ async def wait_ready(child: Child, *, timeout_s: float) -> None:
     raise StartupError(msg)
 
 
-async def supervise(children: list[Child], stop: asyncio.Event) -> None:
+async def supervise(
+    children: list[Child], stop: asyncio.Event, *, on_restart: Callable[[], None] | None = None
+) -> None:
     """Restart a child that dies (bounded), until ``stop`` is set."""
     while not stop.is_set():
         for child in children:
@@ -110,6 +112,8 @@ async def supervise(children: list[Child], stop: asyncio.Event) -> None:
             child.restarts.append(time.monotonic())
             child.wait(1.0)
             child.start()
+            if on_restart is not None:
+                on_restart()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1.0)
 

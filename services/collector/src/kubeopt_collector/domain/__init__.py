@@ -1,0 +1,1 @@
+"""Pure collector domain: Kubernetes quantities, cron schedules, instance shapes. No I/O."""
