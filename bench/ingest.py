@@ -33,7 +33,7 @@ from kubeopt_collector.simulator.source import SimulatorSource
 from kubeopt_common.bus import ensure_streams
 from kubeopt_common.bus.server import EmbeddedNatsServer, free_port
 
-WINDOWS = 240  # four hours of the demo fleet, about 350,000 container samples
+WINDOWS = 720  # twelve hours of the demo fleet, about 1,000,000 container samples
 RAW_STREAM = "BENCH_RAW"
 
 

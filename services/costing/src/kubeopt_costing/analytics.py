@@ -58,7 +58,7 @@ class CostStore:
         ):
             self._ch.command(statement)
 
-    def ingested(self, keys: Iterable[tuple[str, datetime, str]]) -> set[str]:
+    def ingested(self, keys: Iterable[tuple[str, datetime, int]]) -> set[int]:
         """Which of the (cluster, window_start, ingest_id) batches are already stored."""
         keys = list(keys)
         if not keys:
@@ -67,14 +67,14 @@ class CostStore:
             f"SELECT DISTINCT ingest_id FROM {self._db}.cost_allocation "
             "WHERE cluster IN {clusters:Array(String)} "
             "AND window_start IN {starts:Array(DateTime('UTC'))} "
-            "AND ingest_id IN {ids:Array(String)}",
+            "AND ingest_id IN {ids:Array(UInt64)}",
             {
                 "clusters": sorted({k[0] for k in keys}),
                 "starts": sorted({k[1] for k in keys}),
                 "ids": [k[2] for k in keys],
             },
         )
-        return {str(r["ingest_id"]) for r in rows}
+        return {int(r["ingest_id"]) for r in rows}
 
     def insert_costs(self, rows: CostRows, *, dedup_token: str) -> None:
         self._ch.insert_columns("cost_allocation", rows.columns(), dedup_token=dedup_token)

@@ -45,7 +45,7 @@ COST_COLUMNS: Final = """
     memory_cost_nano_usd Int64,
     gpu_cost_nano_usd Int64,
     total_cost_nano_usd Int64,
-    ingest_id String
+    ingest_id UInt64
 """
 
 # Measures of the hourly rollup: name -> expression over cost_allocation.

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from kubeopt_common.events import InventorySnapshotted, SpendUpdated, UsageSampled, event_id_for
 from kubeopt_costing.analytics import AllocationFilter, AllocationRow, CostStore, utc_hour
 from kubeopt_costing.domain.aggregation import AggregateKey
-from kubeopt_costing.domain.allocation import CostRows, price_batch
+from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.pricing import PriceBook
 from kubeopt_costing.domain.windows import Window
 
@@ -48,11 +48,11 @@ class CostingService:
         Batches already stored (a redelivery after a crash) are skipped, but their windows'
         totals are still republished: the publish may be what the crash interrupted.
         """
-        keys = [(b.cluster, b.window_start, str(b.event_id)) for b in batches]
+        keys = [(b.cluster, b.window_start, ingest_id(b)) for b in batches]
         done = self._store.ingested(keys)
         fresh: dict[str, UsageSampled] = {}
-        for batch in batches:
-            if str(batch.event_id) not in done:
+        for batch, (_, _, batch_id) in zip(batches, keys, strict=True):
+            if batch_id not in done:
                 fresh.setdefault(str(batch.event_id), batch)
         rows = CostRows()
         for batch in fresh.values():

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from faststream import AckPolicy
+from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from faststream.nats.prometheus import NatsPrometheusMiddleware
@@ -86,6 +87,10 @@ def make_broker(settings: NatsSettings, *, service: str, registry: CollectorRegi
     )
 
 
+async def _skip_decoding(message: StreamMessage[Any]) -> None:
+    return None
+
+
 class Bus:
     """Owns one connection: streams declared, consumers reconciled, then subscribers started."""
 
@@ -137,6 +142,9 @@ class Bus:
                 batch_size=policy.batch_size, timeout=policy.fetch_timeout_s, batch=True
             ),
             ack_policy=AckPolicy.MANUAL,
+            # The runner validates raw bytes with the event model; FastStream's own JSON decode
+            # of every body would be thrown away (it was ~15 % of costing's CPU).
+            decoder=_skip_decoding,
             title=f"{self.service}:{policy.durable}",
             description=f"{model.__name__} events consumed by {self.service}",
         )

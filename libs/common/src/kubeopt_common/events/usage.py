@@ -86,10 +86,14 @@ class ContainerColumns(Contract):
 
     @model_validator(mode="after")
     def _columns_line_up(self) -> Self:
-        lengths = {name: len(getattr(self, name)) for name in self.COLUMNS}
-        if len(set(lengths.values())) > 1:
-            expected = len(self.namespace)
-            wrong = ", ".join(f"{n}={n_len}" for n, n_len in lengths.items() if n_len != expected)
+        expected = len(self.namespace)
+        values = self.__dict__
+        if any(len(values[name]) != expected for name in self.COLUMNS):
+            wrong = ", ".join(
+                f"{name}={len(values[name])}"
+                for name in self.COLUMNS
+                if len(values[name]) != expected
+            )
             msg = f"every column must have {expected} entries (one per container); got {wrong}"
             raise ValueError(msg)
         return self

@@ -7,6 +7,7 @@ silently priced at zero.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -87,6 +88,27 @@ class SplitRatios:
     cpu_to_ram: Fraction = Fraction(31611, 4237)  # 0.031611 $/vCPU-h ÷ 0.004237 $/GiB-h
     gpu_to_ram: Fraction = Fraction(950000, 4237)  # 0.95 $/GPU-h ÷ 0.004237 $/GiB-h
 
+    def weights(self, cpu_millicores: int, memory_bytes: int, gpus: int) -> tuple[int, int, int]:
+        """Integer weights proportional to vCPUs × cpu_to_ram, GiB × 1 and GPUs × gpu_to_ram.
+
+        Scaled by 1000 · GiB and both ratio denominators so that exact integer arithmetic
+        replaces fractions on the hot path; cached because node shapes repeat every window.
+        """
+        return _weights(self, cpu_millicores, memory_bytes, gpus)
+
+
+@functools.lru_cache(maxsize=4096)
+def _weights(
+    ratios: SplitRatios, cpu_millicores: int, memory_bytes: int, gpus: int
+) -> tuple[int, int, int]:
+    a, b = ratios.cpu_to_ram.numerator, ratios.cpu_to_ram.denominator
+    c, d = ratios.gpu_to_ram.numerator, ratios.gpu_to_ram.denominator
+    return (
+        cpu_millicores * a * d * GIB,
+        memory_bytes * MILLI * b * d,
+        gpus * c * b * MILLI * GIB,
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class NodePrice:
@@ -101,9 +123,32 @@ class PriceBook:
     catalogs: Mapping[Provider, ProviderCatalog]
     overrides: Sequence[PriceOverride] = ()
     ratios: SplitRatios = field(default_factory=SplitRatios)
+    # Prices of nodes already seen: a node costs the same every window.
+    _memo: dict[tuple[object, ...], NodePrice] = field(default_factory=dict, compare=False)
 
     def node_price(self, *, cluster: str, provider: Provider, region: str, node: Node) -> NodePrice:
         """Hourly price of ``node``: override, else catalog list price, else flagged default."""
+        key = (
+            cluster,
+            provider,
+            region,
+            node.name,
+            node.instance_type,
+            node.capacity_type,
+            node.cpu_capacity_millicores,
+            node.memory_capacity_bytes,
+            node.gpu_count,
+        )
+        price = self._memo.get(key)
+        if price is None:
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            price = self._memo[key] = self._lookup(
+                cluster=cluster, provider=provider, region=region, node=node
+            )
+        return price
+
+    def _lookup(self, *, cluster: str, provider: Provider, region: str, node: Node) -> NodePrice:
         override = _best_override(self.overrides, cluster=cluster, node=node)
         if override is not None:
             return NodePrice(override.hourly_nano_usd, PriceSource.OVERRIDE)
@@ -166,10 +211,10 @@ def split_node_cost(node_cost_nano_usd: int, node: Node, ratios: SplitRatios) ->
     Weights: vCPUs × cpu_to_ram, GiB of RAM × 1, GPUs × gpu_to_ram. CPU and GPU shares are
     floored; RAM takes the remainder, so the three parts sum to the node cost exactly.
     """
-    cpu_w = Fraction(node.cpu_capacity_millicores, MILLI) * ratios.cpu_to_ram
-    ram_w = Fraction(node.memory_capacity_bytes, GIB)
-    gpu_w = node.gpu_count * ratios.gpu_to_ram
+    cpu_w, ram_w, gpu_w = ratios.weights(
+        node.cpu_capacity_millicores, node.memory_capacity_bytes, node.gpu_count
+    )
     total_w = cpu_w + ram_w + gpu_w
-    cpu = int(node_cost_nano_usd * cpu_w / total_w)
-    gpu = int(node_cost_nano_usd * gpu_w / total_w)
+    cpu = node_cost_nano_usd * cpu_w // total_w
+    gpu = node_cost_nano_usd * gpu_w // total_w
     return ResourceCosts(cpu, node_cost_nano_usd - cpu - gpu, gpu)
