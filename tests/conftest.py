@@ -9,6 +9,11 @@ from pathlib import Path
 import nats
 import pytest
 from nats.aio.client import Client
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.util._once import Once
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -100,3 +105,25 @@ def clickhouse(chdb_path: Path) -> Iterator[ChdbClickHouse]:
 def unique() -> str:
     """A short unique token for names of streams, durables, clusters in one test."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def reset_tracer_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a test install the global tracer provider; the previous one comes back afterwards.
+
+    OpenTelemetry lets the global provider be set once per process and has no public reset, so
+    the set-once guard is replaced for the test (restored afterwards by monkeypatch).
+    """
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+
+
+@pytest.fixture
+def spans(reset_tracer_provider: None) -> Iterator[InMemorySpanExporter]:
+    """Finished spans of this test, recorded by a global tracer provider installed for it."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    yield exporter
+    provider.shutdown()

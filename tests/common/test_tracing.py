@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from opentelemetry.util._once import Once
 
 from kubeopt_common.events import SpendUpdated, Subject
 from kubeopt_common.settings import TelemetrySettings
@@ -18,26 +14,6 @@ from kubeopt_common.telemetry.tracing import configure_tracing, extract_context,
 from tests.builders import make_spend_updated
 from tests.common.bus_harness import Recorder, eventually, fast_policy
 from tests.common.conftest import BusFactory
-
-
-@pytest.fixture
-def reset_tracer_provider(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let a test install the global tracer provider; the previous one comes back afterwards.
-
-    OpenTelemetry allows setting the global provider once per process; there is no public reset.
-    """
-    monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
-    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
-
-
-@pytest.fixture
-def spans(reset_tracer_provider: None) -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    yield exporter
-    provider.shutdown()
 
 
 def _named(exporter: InMemorySpanExporter, prefix: str) -> list[ReadableSpan]:

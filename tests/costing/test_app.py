@@ -11,15 +11,18 @@ import httpx
 import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import SecretStr
 
 from kubeopt_common.bus import EventPublisher
 from kubeopt_common.bus.server import free_port
 from kubeopt_common.events import SpendUpdated, Subject
+from kubeopt_common.plugins import PluginError
 from kubeopt_common.runtime import ServiceRuntime, run_service
 from kubeopt_common.settings import ApiSettings, ClickHouseSettings, NatsSettings
 from kubeopt_costing.app import build
-from kubeopt_costing.settings import CostingSettings
+from kubeopt_costing.settings import CostingSettings, PricingSettings
 from tests.costing.fleet import usage
 
 TOKEN = "t0ken"
@@ -94,3 +97,35 @@ async def test_usage_becomes_spend_events_and_answers_queries(
             assert max(e.cost_nano_usd for e in spend if e.namespace == namespace) == cost
         assert (await client.get("/readyz")).status_code == 200
         assert "kubeopt_bus_messages_processed" in (await client.get("/metrics")).text
+
+
+async def test_trace_runs_from_publish_to_the_clickhouse_write(
+    costing: ServiceRuntime, nc: Client, spans: InMemorySpanExporter
+) -> None:
+    cluster = f"t-{uuid.uuid4().hex[:8]}"
+    with trace.get_tracer("test").start_as_current_span("collector.window") as root:
+        await EventPublisher(nc).publish(usage(0, cluster=cluster))
+    trace_id = root.get_span_context().trace_id
+    async with asyncio.timeout(30):
+        while not [s for s in spans.get_finished_spans() if s.name.startswith("clickhouse.insert")]:
+            await asyncio.sleep(0.1)
+    by_name = {s.name: s for s in spans.get_finished_spans()}
+    insert = by_name["clickhouse.insert cost_allocation"]
+    process = by_name[f"process {Subject.USAGE_SAMPLED.value}"]
+    assert insert.context is not None
+    assert process.context is not None
+    assert insert.context.trace_id == process.context.trace_id == trace_id
+    assert insert.parent is not None
+    assert insert.parent.span_id == process.context.span_id
+
+
+def test_unknown_cost_model_is_refused_naming_the_choices(chdb_path: Path) -> None:
+    settings = CostingSettings(
+        pricing=PricingSettings(cost_model="spreadsheet"),
+        clickhouse=ClickHouseSettings(mode="chdb", path=chdb_path, database="unused"),
+    )
+    with pytest.raises(
+        PluginError,
+        match=r"no kubeopt.cost_models plugin named 'spreadsheet' \(available: catalog\)",
+    ):
+        build(settings)

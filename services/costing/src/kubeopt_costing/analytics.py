@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_common.events import InventorySnapshotted
+from kubeopt_common.telemetry.tracing import tracer
 from kubeopt_costing.domain.aggregation import UNALLOCATED, AggregateKey
 from kubeopt_costing.domain.allocation import IDLE, CostRows
 from kubeopt_costing.domain.windows import Window
 from kubeopt_costing.schema import COST_SUMS, HOURLY_SUMS, ddl
 
 MEASURES = (*HOURLY_SUMS, *COST_SUMS)
+_tracer = tracer("kubeopt.costing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,13 @@ class CostStore:
         return {int(r["ingest_id"]) for r in rows}
 
     def insert_costs(self, rows: CostRows, *, dedup_token: str) -> None:
-        self._ch.insert_columns("cost_allocation", rows.columns(), dedup_token=dedup_token)
+        # The span continues the trace the collector started: the consumer's "process" span is
+        # its parent (asyncio.to_thread carries the context into the worker thread).
+        with _tracer.start_as_current_span(
+            "clickhouse.insert cost_allocation",
+            attributes={"db.system": "clickhouse", "db.operation": "INSERT", "db.rows": len(rows)},
+        ):
+            self._ch.insert_columns("cost_allocation", rows.columns(), dedup_token=dedup_token)
 
     def namespace_hour_totals(
         self, cluster_hours: Iterable[tuple[str, datetime]]

@@ -10,11 +10,12 @@ from prometheus_client import CollectorRegistry
 from kubeopt_common.bus import Bus, ConsumerPolicy
 from kubeopt_common.clickhouse import open_clickhouse
 from kubeopt_common.events import InventorySnapshotted, Subject, UsageSampled
+from kubeopt_common.plugins import PluginGroup, load
 from kubeopt_common.runtime import ServiceRuntime
 from kubeopt_common.web import ReadinessCheck, create_api
 from kubeopt_costing.analytics import CostStore
 from kubeopt_costing.api import build_router
-from kubeopt_costing.catalog import load_price_book
+from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.handlers import CostingHandlers
 from kubeopt_costing.service import CostingService
 from kubeopt_costing.settings import CostingSettings
@@ -27,9 +28,8 @@ def build(
 ) -> ServiceRuntime:
     """Wire costing. Price files are validated here, so a bad file fails before anything starts."""
     registry = registry or CollectorRegistry()
-    prices = load_price_book(
-        catalog_dir=settings.pricing.catalog_dir, overrides_file=settings.pricing.overrides_file
-    )
+    cost_model = load(PluginGroup.COST_MODELS, settings.pricing.cost_model)
+    prices: NodePricer = cost_model(settings.pricing)
     ch = open_clickhouse(settings.clickhouse)
     store = CostStore(
         ch,

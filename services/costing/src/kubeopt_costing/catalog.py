@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -17,11 +17,15 @@ from kubeopt_common.yamlfile import YamlFileError, load_yaml_model
 from kubeopt_costing.domain.money import usd_to_nano
 from kubeopt_costing.domain.pricing import (
     InstancePrice,
+    NodePricer,
     PriceBook,
     PriceOverride,
     ProviderCatalog,
     UnitPrices,
 )
+
+if TYPE_CHECKING:
+    from kubeopt_costing.settings import PricingSettings
 
 Usd = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=9)]
 PACKAGED_CATALOG = Path(str(files("kubeopt_costing") / "pricing_data"))
@@ -130,3 +134,8 @@ def load_price_book(*, catalog_dir: Path | None, overrides_file: Path | None) ->
     catalogs = load_catalog(catalog_dir or PACKAGED_CATALOG)
     overrides = load_overrides(overrides_file) if overrides_file else []
     return PriceBook(catalogs, overrides)
+
+
+def catalog_cost_model(settings: PricingSettings) -> NodePricer:
+    """The built-in ``catalog`` cost model (entry point ``kubeopt.cost_models:catalog``)."""
+    return load_price_book(catalog_dir=settings.catalog_dir, overrides_file=settings.overrides_file)

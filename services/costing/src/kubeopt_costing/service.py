@@ -16,7 +16,7 @@ from kubeopt_common.events import InventorySnapshotted, SpendUpdated, UsageSampl
 from kubeopt_costing.analytics import AllocationFilter, AllocationRow, CostStore, utc_hour
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
-from kubeopt_costing.domain.pricing import PriceBook
+from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.domain.windows import Window
 
 HOUR = timedelta(hours=1)
@@ -37,7 +37,7 @@ def batch_token(event_ids: Sequence[str]) -> str:
 
 
 class CostingService:
-    def __init__(self, store: CostStore, prices: PriceBook, *, producer: str) -> None:
+    def __init__(self, store: CostStore, prices: NodePricer, *, producer: str) -> None:
         self._store = store
         self._prices = prices
         self._producer = producer

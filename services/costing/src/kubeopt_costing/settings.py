@@ -10,8 +10,12 @@ from kubeopt_common.settings import ApiSettings, ClickHouseSettings, ServiceSett
 
 
 class PricingSettings(BaseModel):
+    """``cost_model`` names a ``kubeopt.cost_models`` plugin; ``catalog`` is built in."""
+
+    cost_model: str = "catalog"
     catalog_dir: Path | None = None  # None: the catalog shipped with the package
     overrides_file: Path | None = None  # custom prices (on-prem, negotiated, pinned)
+    options: dict[str, str] = {}  # for third-party cost models
 
 
 class IngestSettings(BaseModel):

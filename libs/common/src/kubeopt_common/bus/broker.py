@@ -87,7 +87,7 @@ def make_broker(settings: NatsSettings, *, service: str, registry: CollectorRegi
     )
 
 
-async def _skip_decoding(message: StreamMessage[Any]) -> None:
+async def _skip_decoding(message: StreamMessage[Any]) -> None:  # noqa: ARG001 - FastStream calls it with the message
     return None
 
 

@@ -16,7 +16,7 @@ from operator import add
 from typing import Any, Final
 
 from kubeopt_common.events import NodeUsage, UsageSampled, WorkloadKind
-from kubeopt_costing.domain.pricing import PriceBook, ResourceCosts, split_node_cost, window_cost
+from kubeopt_costing.domain.pricing import NodePricer, ResourceCosts, split_node_cost, window_cost
 
 IDLE: Final = "__idle__"
 _KIND_TEXT: Final = {kind: kind.value for kind in WorkloadKind}  # plain str for the engine
@@ -98,7 +98,7 @@ def ingest_id(event: UsageSampled) -> int:
     return event.event_id.int >> 65
 
 
-def price_batch(event: UsageSampled, book: PriceBook, rows: CostRows) -> None:
+def price_batch(event: UsageSampled, book: NodePricer, rows: CostRows) -> None:
     """Append the cost rows of every node in ``event`` to ``rows``."""
     start = int(event.window_start.timestamp())
     for node_usage in event.nodes:

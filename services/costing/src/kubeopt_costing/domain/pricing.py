@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from typing import Protocol
 
 from kubeopt_common.events import CapacityType, Node, Provider
 
@@ -114,6 +115,21 @@ def _weights(
 class NodePrice:
     hourly_nano_usd: int
     source: PriceSource
+
+
+class NodePricer(Protocol):
+    """What allocation needs from a cost model: each node's hourly price and the split ratios.
+
+    Cost models are plugins (entry-point group ``kubeopt.cost_models``); the built-in
+    ``catalog`` model is :class:`PriceBook`.
+    """
+
+    @property
+    def ratios(self) -> SplitRatios: ...
+
+    def node_price(
+        self, *, cluster: str, provider: Provider, region: str, node: Node
+    ) -> NodePrice: ...
 
 
 @dataclass(frozen=True, slots=True)
