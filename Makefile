@@ -1,7 +1,9 @@
 # KubeOpt AI — the two set-up commands are `make run` and `make test`; both bootstrap everything.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else the one pip installs into this Python (`python3 -m uv` always finds it).
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+UV_SPEC := uv>=0.9,<0.14
 PYTEST_ARGS ?=
 
 .PHONY: help
@@ -10,7 +12,10 @@ help: ## Show the targets
 
 .PHONY: uv
 uv: ## Install uv if it is missing
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet 'uv>=0.9,<0.14' || python3 -m pip install --quiet 'uv>=0.9,<0.14'
+	@$(UV) --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet '$(UV_SPEC)' \
+		|| python3 -m pip install --quiet --user '$(UV_SPEC)' \
+		|| python3 -m pip install --quiet --user --break-system-packages '$(UV_SPEC)'
 
 .PHONY: install
 install: uv ## Install every workspace package and the dev tools from uv.lock

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -23,9 +23,56 @@ NODES = {"e2e-general": 2, "e2e-spot": 1}
 
 @dataclass
 class Installation:
+    """A running ``kubeopt up`` in its own data directory."""
+
     data_dir: Path
-    process: subprocess.Popen[bytes]
     env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        (self.data_dir / "endpoints.json").unlink(missing_ok=True)
+        self._log = (self.data_dir / "up.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kubeopt_cli",
+                "up",
+                "--scenario",
+                str(SMALL_SCENARIO),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 180
+        while not (self.data_dir / "endpoints.json").exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                self._close_log()
+                log_tail = (self.data_dir / "up.log").read_text()[-3000:]
+                pytest.fail(f"kubeopt up did not start:\n{log_tail}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Ctrl-C, as a user would; it must exit within a minute."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail("kubeopt up did not stop on Ctrl-C within 60 s")
+        finally:
+            self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def endpoints(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.data_dir / "endpoints.json").read_text())
@@ -56,38 +103,9 @@ def installation(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Installation]:
     """One ``kubeopt up`` per test module; a module may set ``INITIAL_BACKFILL_S``."""
-    data_dir = tmp_path_factory.mktemp("kubeopt")
     backfill_s = getattr(request.module, "INITIAL_BACKFILL_S", BACKFILL_S)
     env = _environment({"KUBEOPT_INITIAL_BACKFILL_S": str(backfill_s), "COLUMNS": "200"})
-    log = (data_dir / "up.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kubeopt_cli",
-            "up",
-            "--scenario",
-            str(SMALL_SCENARIO),
-            "--data-dir",
-            str(data_dir),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 180
-    while not (data_dir / "endpoints.json").exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.close()
-            pytest.fail(f"kubeopt up did not start:\n{(data_dir / 'up.log').read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield Installation(data_dir, process, env)
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail("kubeopt up did not stop on Ctrl-C within 60 s")
-    finally:
-        log.close()
+    installed = Installation(tmp_path_factory.mktemp("kubeopt"), env)
+    installed.start()
+    yield installed
+    installed.stop()

@@ -10,10 +10,16 @@ from rich.console import Console
 from rich.table import Table
 from ruamel.yaml import YAML
 
+from kubeopt_budgets.settings import BudgetsSettings
 from kubeopt_cli.state import DEFAULT_NATS_PORT, DEFAULT_PORTS, SERVICES, DataDir
 from kubeopt_cli.supervisor import Child, stop_all, supervise, wait_ready
+from kubeopt_collector.settings import CollectorSettings
 from kubeopt_collector.simulator.scenario import DEMO_SCENARIO, Scenario, load_scenario
 from kubeopt_common.bus.server import EmbeddedNatsServer, free_port
+from kubeopt_common.runtime import load_settings
+from kubeopt_costing.settings import CostingSettings
+from kubeopt_notifier.settings import NotifierSettings
+from kubeopt_recommender.settings import RecommenderSettings
 
 READY_TIMEOUT_S = 120.0
 
@@ -46,6 +52,19 @@ def write_price_overrides(scenario: Scenario, path: Path) -> Path | None:
             {"source": "pinned by the simulator scenario", "overrides": overrides}, fh
         )
     return path
+
+
+def validate_service_settings() -> None:
+    """Each service's settings as its child will read them (the inherited ``KUBEOPT_*``
+    variables); raises SettingsError naming the first bad variable."""
+    for settings_cls in (
+        CollectorSettings,
+        CostingSettings,
+        RecommenderSettings,
+        BudgetsSettings,
+        NotifierSettings,
+    ):
+        load_settings(settings_cls)
 
 
 def child_env(
@@ -92,7 +111,9 @@ async def run_all_in_one(
 ) -> None:
     """Validate, start NATS and every service, print the endpoints, supervise until Ctrl-C."""
     scenario_file = scenario_path or DEMO_SCENARIO
-    scenario = load_scenario(scenario_file)  # raises ScenarioError before anything starts
+    # Everything the user gave is validated before anything starts: nothing half-started.
+    scenario = load_scenario(scenario_file)
+    validate_service_settings()
     data.prepare()
     token = data.token()
     overrides = write_price_overrides(scenario, data.price_overrides)

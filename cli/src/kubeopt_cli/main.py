@@ -23,11 +23,11 @@ app = typer.Typer(
     help="KubeOpt AI: what your Kubernetes clusters cost, who spends it, and what to change.",
 )
 console = Console()
-err_console = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    # Plain text on purpose: one line (no wrapping) and no markup parsing of [..] in messages.
+    sys.stderr.write(f"error: {message}\n")
     raise typer.Exit(code)
 
 
