@@ -31,7 +31,9 @@ def test_invalid_scenario_fails_before_anything_starts(tmp_path: Path) -> None:
     assert not data_dir.exists()  # nothing half-started: no state, no nats-server
 
 
-def test_invalid_setting_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_setting_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KUBEOPT_INGEST__BATCH_SIZE", "0")
     data_dir = tmp_path / "state"
     result = runner.invoke(app, ["up", "--data-dir", str(data_dir)])

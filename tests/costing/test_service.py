@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_common.clickhouse.chdb_adapter import ChdbClickHouse
+from kubeopt_common.clickhouse.connect_adapter import ConnectClickHouse
 from kubeopt_costing.analytics import AllocationFilter, CostStore
 from kubeopt_costing.catalog import load_price_book
 from kubeopt_costing.domain.aggregation import parse_aggregate
@@ -16,9 +19,16 @@ from kubeopt_costing.service import CostingService
 from tests.costing.fleet import HOUR, M5_XLARGE_NANO_PER_HOUR, usage
 
 
-@pytest.fixture
-def service(clickhouse: ChdbClickHouse) -> CostingService:
-    store = CostStore(clickhouse, raw_retention_days=3650, rollup_retention_days=3650)
+@pytest.fixture(params=["chdb", "clickhouse-connect"])
+def service(
+    request: pytest.FixtureRequest, clickhouse: ChdbClickHouse, chdb_path: Path
+) -> CostingService:
+    """The same DDL and queries through both adapters: chDB direct, and clickhouse-connect's
+    client code path (Native format, server-side parameters) on the same engine."""
+    port: ClickHouse = clickhouse
+    if request.param == "clickhouse-connect":
+        port = ConnectClickHouse.from_dsn(f"chdb://{chdb_path}", database=clickhouse.database)
+    store = CostStore(port, raw_retention_days=3650, rollup_retention_days=3650)
     store.migrate()
     return CostingService(
         store, load_price_book(catalog_dir=None, overrides_file=None), producer="costing"

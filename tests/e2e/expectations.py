@@ -27,8 +27,13 @@ def expected_fleet_cost_nano_usd() -> int:
     return sum(NANO_PER_HOUR[pool] * count * HOURS for pool, count in NODES.items())
 
 
-def costs(installation: Installation, *args: str) -> dict[str, Any]:
+def costs(installation: Installation, *args: str, retry_s: float = 60) -> dict[str, Any]:
+    """``kubeopt costs -o json``; waits out a costing that is restarting (connection refused)."""
+    deadline = time.monotonic() + retry_s
     done = installation.kubeopt("costs", "--output", "json", *args)
+    while done.returncode != 0 and "cannot reach" in done.stderr and time.monotonic() < deadline:
+        time.sleep(0.5)
+        done = installation.kubeopt("costs", "--output", "json", *args)
     assert done.returncode == 0, done.stderr
     body: dict[str, Any] = json.loads(done.stdout)
     return body
