@@ -23,7 +23,7 @@ from tests.e2e.expectations import (
     wait_for_total,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 # Observations are per workload container (replicas together): web/app, db/postgres,
 # etl/worker, agent/agent.
 WORKLOAD_CONTAINERS = 4

@@ -19,7 +19,7 @@ from tests.e2e.expectations import (
     wait_for_total,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 INITIAL_BACKFILL_S = 0  # nothing to ingest until the test publishes history itself
 
 

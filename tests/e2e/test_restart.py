@@ -15,7 +15,7 @@ from tests.e2e.expectations import (
     wait_for_total,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def test_restart_resumes_without_double_counting(installation: Installation) -> None:
