@@ -13,19 +13,28 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from kubeopt_common.bus import EventPublisher
+from kubeopt_common.bus.queries import QueryError, ask
 from kubeopt_common.bus.server import free_port
-from kubeopt_common.events import SpendUpdated, Subject
+from kubeopt_common.events import Provider, SpendUpdated, Subject
 from kubeopt_common.plugins import PluginError
+from kubeopt_common.queries import NodePriceReply, NodePriceRequest, QuerySubject
 from kubeopt_common.runtime import ServiceRuntime, run_service
 from kubeopt_common.settings import ApiSettings, ClickHouseSettings, NatsSettings
 from kubeopt_costing.app import build
 from kubeopt_costing.settings import CostingSettings, PricingSettings
-from tests.costing.fleet import usage
+from tests.builders import make_node
+from tests.costing.fleet import node_a, usage
 
 TOKEN = "t0ken"
+
+
+class PricesQueryProbe(BaseModel):
+    """A request that is valid JSON but not a NodePriceRequest."""
+
+    nodes: list[str] = ["not-a-node"]
 
 
 @pytest.fixture
@@ -129,3 +138,38 @@ def test_unknown_cost_model_is_refused_naming_the_choices(chdb_path: Path) -> No
         match=r"no kubeopt.cost_models plugin named 'spreadsheet' \(available: catalog\)",
     ):
         build(settings)
+
+
+async def test_node_prices_answer_over_nats(costing: ServiceRuntime, nc: Client) -> None:
+    request = NodePriceRequest(
+        cluster="prod",
+        provider=Provider.AWS,
+        region="us-east-1",
+        nodes=(node_a(), make_node(name="odd", instance_type="x9.mystery")),
+    )
+    reply = await ask(nc, QuerySubject.NODE_PRICES, request, NodePriceReply)
+    m5, odd = reply.quotes
+    assert (m5.hourly_nano_usd, m5.on_demand_hourly_nano_usd, m5.spot_hourly_nano_usd) == (
+        192_000_000,
+        192_000_000,
+        75_200_000,
+    )
+    assert m5.source == "catalog"
+    # The unit prices re-assemble the node price (flooring loses at most a nano-dollar each).
+    assert (
+        0
+        <= 192_000_000 - (4 * m5.cpu_nano_usd_per_vcpu_hour + 16 * m5.ram_nano_usd_per_gib_hour)
+        <= 20
+    )
+    assert odd.source == "default"
+    assert odd.hourly_nano_usd > 0
+
+
+async def test_a_malformed_price_query_gets_an_error_reply(
+    costing: ServiceRuntime, nc: Client
+) -> None:
+    msg = await nc.request(QuerySubject.NODE_PRICES.value, b'{"cluster": "prod"}', timeout=10)
+    reply = NodePriceReply.model_validate_json(msg.data)
+    assert reply.error.startswith("invalid request: provider")
+    with pytest.raises(QueryError, match="invalid request"):
+        await ask(nc, QuerySubject.NODE_PRICES, PricesQueryProbe(), NodePriceReply)

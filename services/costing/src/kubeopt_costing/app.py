@@ -11,6 +11,7 @@ from kubeopt_common.bus import Bus, ConsumerPolicy
 from kubeopt_common.clickhouse import open_clickhouse
 from kubeopt_common.events import InventorySnapshotted, Subject, UsageSampled
 from kubeopt_common.plugins import PluginGroup, load
+from kubeopt_common.queries import NodePriceReply, NodePriceRequest, QuerySubject
 from kubeopt_common.runtime import ServiceRuntime
 from kubeopt_common.web import ReadinessCheck, create_api
 from kubeopt_costing.analytics import CostStore
@@ -61,6 +62,7 @@ def build(
             max_deliver=ingest.max_deliver,
         ),
     )
+    bus.serve(QuerySubject.NODE_PRICES, NodePriceRequest, NodePriceReply, handlers.on_price_query)
     bus.consume(
         Subject.INVENTORY_SNAPSHOTTED,
         InventorySnapshotted,

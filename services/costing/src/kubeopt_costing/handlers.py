@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from kubeopt_common.bus import Bus, Delivery
 from kubeopt_common.events import InventorySnapshotted, UsageSampled
+from kubeopt_common.queries import NodePriceReply, NodePriceRequest
 from kubeopt_common.telemetry.logging import get_logger
 from kubeopt_costing.service import CostingService
 
@@ -30,6 +31,9 @@ class CostingHandlers:
             rows=result.rows,
             spend_events=len(result.spend_events),
         )
+
+    async def on_price_query(self, request: NodePriceRequest) -> NodePriceReply:
+        return self._service.quote(request)
 
     async def on_inventory(self, deliveries: Sequence[Delivery[InventorySnapshotted]]) -> None:
         await asyncio.to_thread(self._service.record_inventory, [d.event for d in deliveries])

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kubeopt_common.events import InventorySnapshotted, SpendUpdated, UsageSampled, event_id_for
+from kubeopt_common.queries import NodePriceReply, NodePriceRequest
 from kubeopt_costing.analytics import AllocationFilter, AllocationRow, CostStore, utc_hour
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.domain.windows import Window
+from kubeopt_costing.quotes import quote
 
 HOUR = timedelta(hours=1)
 
@@ -86,6 +88,10 @@ class CostingService:
     def record_inventory(self, snapshots: Sequence[InventorySnapshotted]) -> None:
         for snapshot in snapshots:
             self._store.record_inventory(snapshot)
+
+    def quote(self, request: NodePriceRequest) -> NodePriceReply:
+        """Node prices exactly as this costing prices them (its cost model and overrides)."""
+        return quote(self._prices, request)
 
     def allocation(
         self, window: Window, keys: Sequence[AggregateKey], where: AllocationFilter

@@ -25,9 +25,11 @@ from kubeopt_common.bus.consume import (
     E,
 )
 from kubeopt_common.bus.publish import EventPublisher
+from kubeopt_common.bus.queries import QueryServer, Rep, Req
 from kubeopt_common.bus.streams import ensure_streams, stream_for
 from kubeopt_common.events.deadletter import DeadLetter
 from kubeopt_common.events.subjects import Subject, for_cluster
+from kubeopt_common.queries.subjects import QuerySubject
 from kubeopt_common.settings import NatsSettings
 from kubeopt_common.telemetry.logging import get_logger
 from kubeopt_common.telemetry.metrics import BusMetrics
@@ -102,6 +104,7 @@ class Bus:
         self.broker = make_broker(settings, service=service, registry=registry)
         self.metrics = BusMetrics.create(registry)
         self._bindings: list[_Binding] = []
+        self._query_servers: list[QueryServer[Any, Any]] = []
         self._publisher: EventPublisher | None = None
 
     @property
@@ -157,6 +160,16 @@ class Bus:
         self._bindings.append(_Binding(subject_filter, stream.name, runner))
         return runner
 
+    def serve(
+        self,
+        subject: QuerySubject,
+        request_model: type[Req],
+        reply_model: type[Rep],
+        handler: Callable[[Req], Awaitable[Rep]],
+    ) -> None:
+        """Answer ``subject`` queries (queue group = this service, so replicas share them)."""
+        self._query_servers.append(QueryServer(subject, request_model, reply_model, handler))
+
     async def start(self) -> None:
         nc = await self.broker.connect()
         js = nc.jetstream()
@@ -172,6 +185,8 @@ class Bus:
                 cb=self._on_max_deliveries_for(binding),
             )
         self._publisher = EventPublisher(nc)
+        for server in self._query_servers:
+            await server.subscribe(nc, queue=self.service)
         await self.broker.start()
         log.info(
             "bus.started",
