@@ -10,7 +10,7 @@ import pytest
 from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_common.clickhouse.chdb_adapter import ChdbClickHouse
 from kubeopt_common.clickhouse.connect_adapter import ConnectClickHouse
-from kubeopt_costing.analytics import AllocationFilter, CostStore
+from kubeopt_costing.analytics import AllocationFilter, AllocationQuery, CostStore
 from kubeopt_costing.catalog import load_price_book
 from kubeopt_costing.domain.aggregation import parse_aggregate
 from kubeopt_costing.domain.allocation import IDLE
@@ -104,3 +104,66 @@ def test_efficiency_inputs_are_stored(service: CostingService) -> None:
     assert web.measures["cpu_usage_millicore_seconds"] == 500 * 60
     assert web.measures["cpu_allocated_millicore_seconds"] == 1_000 * 60  # max(request, usage)
     assert web.price_sources == ("catalog",)
+
+
+def _allocate(service: CostingService, by: str, **kwargs: object) -> dict[tuple[str, ...], int]:
+    query = AllocationQuery(Window(HOUR, HOUR + timedelta(hours=1)), parse_aggregate(by), **kwargs)  # type: ignore[arg-type]
+    return {g.key: g.measures["total_cost_nano_usd"] for g in service.allocate(query).groups}
+
+
+def test_share_idle_spreads_the_node_idle_over_its_workloads(service: CostingService) -> None:
+    service.ingest([usage(m) for m in range(60)])
+    plain = _allocate(service, "namespace")
+    shared = _allocate(service, "namespace", share_idle=True)
+    assert (IDLE,) not in shared
+    assert sum(shared.values()) == sum(plain.values()) == M5_XLARGE_NANO_PER_HOUR
+    assert shared[("shop",)] > plain[("shop",)]
+    assert shared[("data",)] > plain[("data",)]
+
+
+def test_shared_namespace_is_spread_and_filters_apply_after_sharing(
+    service: CostingService,
+) -> None:
+    service.ingest([usage(0)])
+    plain = _allocate(service, "namespace", include_idle=False)
+    spread = _allocate(service, "namespace", include_idle=False, shared_namespaces=("data",))
+    assert set(spread) == {("shop",)}
+    assert spread[("shop",)] == plain[("shop",)] + plain[("data",)]
+    # Filtering to shop after sharing keeps what shop received from data.
+    only_shop = _allocate(
+        service, "namespace", include_idle=False, shared_namespaces=("data",), namespaces=("shop",)
+    )
+    assert only_shop == spread
+
+
+def test_label_filter_and_step_series(service: CostingService) -> None:
+    service.ingest([usage(m) for m in range(0, 60, 10)])
+    by_label = _allocate(service, "namespace", labels=(("team", "storefront"),))
+    assert set(by_label) == {("shop",)}
+    result = service.allocate(
+        AllocationQuery(
+            Window(HOUR, HOUR + timedelta(hours=1)),
+            parse_aggregate("cluster"),
+            step_s=600,
+        )
+    )
+    assert len(result.series) == 6  # one bucket per ten minutes that has data
+    per_bucket = [
+        sum(g.measures["total_cost_nano_usd"] for g in groups.values())
+        for groups in result.series.values()
+    ]
+    assert set(per_bucket) == {M5_XLARGE_NANO_PER_HOUR // 60}
+
+
+def test_daily_rollup_answers_long_day_aligned_windows(service: CostingService) -> None:
+    days = [usage(0, cluster="prod")]
+    service.ingest(days)
+    start = HOUR.replace(hour=0) - timedelta(days=10)
+    result = service.allocate(
+        AllocationQuery(Window(start, start + timedelta(days=14)), parse_aggregate("cluster"))
+    )
+    assert result.resolution == "1d"
+    assert (
+        sum(g.measures["total_cost_nano_usd"] for g in result.groups)
+        == M5_XLARGE_NANO_PER_HOUR // 60
+    )

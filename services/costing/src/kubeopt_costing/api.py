@@ -4,17 +4,50 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from kubeopt_common.web.problems import bad_param
-from kubeopt_costing.analytics import AllocationFilter
-from kubeopt_costing.domain.aggregation import AggregateError, parse_aggregate
-from kubeopt_costing.domain.windows import WindowError, parse_window
+from kubeopt_costing.analytics import AllocationQuery
+from kubeopt_costing.domain.aggregation import AggregateError, parse_aggregate, parse_label_selector
+from kubeopt_costing.domain.windows import Window, WindowError, parse_step, parse_window
 from kubeopt_costing.reports import allocation_response
 from kubeopt_costing.schemas import AllocationResponse
 from kubeopt_costing.service import CostingService
+
+WINDOW_HELP = (
+    "30m, 1h, 24h, 7d, today, yesterday, week, lastweek, month, lastmonth, or 'start,end' "
+    "(RFC 3339)"
+)
+AGGREGATE_HELP = (
+    "cluster, namespace, controller_kind, controller, workload, pod, container, node, "
+    "instance_type, capacity_type, zone, label:KEY; comma-separated to combine"
+)
+Many = Annotated[list[str] | None, Query()]
+
+
+def window_param(text: str) -> Window:
+    try:
+        return parse_window(text, now=datetime.now(UTC))
+    except WindowError as err:
+        raise bad_param("window", str(err)) from err
+
+
+def selectors(name: str, values: list[str] | None) -> tuple[tuple[str, str], ...]:
+    try:
+        return tuple(parse_label_selector(v) for v in values or ())
+    except AggregateError as err:
+        raise bad_param(name, str(err)) from err
+
+
+def step_param(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse_step(text)
+    except WindowError as err:
+        raise bad_param("step", str(err)) from err
 
 
 def build_router(service: CostingService) -> APIRouter:
@@ -27,40 +60,56 @@ def build_router(service: CostingService) -> APIRouter:
         description=(
             "Cost of containers (and `__idle__` per node) over `window`, grouped by `aggregate`. "
             "Each container is charged max(request, usage) per resource, scaled down on "
-            "over-committed nodes so allocated + idle equals the node cost exactly."
+            "over-committed nodes so allocated + idle equals the node cost exactly. "
+            "`share_idle` spreads each node's idle cost over its allocations by cost weight; "
+            "`share_namespaces` / `share_labels` spread shared costs over the rest."
         ),
     )
     async def allocation(
-        window: Annotated[
-            str,
-            Query(
-                description="30m, 1h, 24h, 7d, today, yesterday, week, "
-                "lastweek, month, lastmonth, or 'start,end' (RFC 3339)"
-            ),
-        ],
-        aggregate: Annotated[
-            str,
-            Query(
-                description="cluster, namespace, controller_kind, "
-                "controller, workload, pod, container, node, "
-                "instance_type, capacity_type, zone, label:KEY; "
-                "comma-separated to combine"
-            ),
-        ] = "namespace",
+        window: Annotated[str, Query(description=WINDOW_HELP)],
+        aggregate: Annotated[str, Query(description=AGGREGATE_HELP)] = "namespace",
         cluster: Annotated[list[str] | None, Query(description="Only these clusters")] = None,
         namespace: Annotated[list[str] | None, Query(description="Only these namespaces")] = None,
+        node: Annotated[list[str] | None, Query(description="Only these nodes")] = None,
+        workload: Annotated[list[str] | None, Query(description="Only these workloads")] = None,
+        label: Annotated[
+            list[str] | None, Query(description="Only pods with label key:value")
+        ] = None,
         include_idle: Annotated[bool, Query(description="Include __idle__ rows")] = True,
+        share_idle: Annotated[bool, Query(description="Spread idle over allocations")] = False,
+        share_namespaces: Annotated[
+            list[str] | None, Query(description="Namespaces whose cost is shared by all others")
+        ] = None,
+        share_labels: Annotated[
+            list[str] | None, Query(description="Pods with label key:value are shared cost")
+        ] = None,
+        share_split: Annotated[
+            Literal["weighted", "even"], Query(description="How shared cost is spread")
+        ] = "weighted",
+        step: Annotated[str | None, Query(description="Time series step, e.g. 1h or 1d")] = None,
     ) -> AllocationResponse:
-        try:
-            resolved = parse_window(window, now=datetime.now(UTC))
-        except WindowError as err:
-            raise bad_param("window", str(err)) from err
+        resolved = window_param(window)
         try:
             keys = parse_aggregate(aggregate)
         except AggregateError as err:
             raise bad_param("aggregate", str(err)) from err
-        where = AllocationFilter(tuple(cluster or ()), tuple(namespace or ()), include_idle)
-        rows = await asyncio.to_thread(service.allocation, resolved, keys, where)
-        return allocation_response(resolved, keys, rows)
+        step_s = step_param(step)
+        query = AllocationQuery(
+            resolved,
+            keys,
+            clusters=tuple(cluster or ()),
+            namespaces=tuple(namespace or ()),
+            nodes=tuple(node or ()),
+            workloads=tuple(workload or ()),
+            labels=selectors("label", label),
+            include_idle=include_idle,
+            share_idle=share_idle,
+            shared_namespaces=tuple(share_namespaces or ()),
+            shared_labels=selectors("share_labels", share_labels),
+            share_split=share_split,
+            step_s=step_s,
+        )
+        result = await asyncio.to_thread(service.allocate, query)
+        return allocation_response(resolved, keys, result, step_s=step_s)
 
     return router

@@ -1,26 +1,31 @@
-"""Shaping allocation rows into API responses (pure: unit conversions and efficiencies)."""
+"""Shaping allocation results into API responses (pure: unit conversions and efficiencies)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from kubeopt_costing.analytics import MEASURES, AllocationRow
+from kubeopt_costing.analytics import MEASURES
+from kubeopt_costing.analytics.allocation import bucket_windows
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.money import nano_to_usd
+from kubeopt_costing.domain.sharing import Group
 from kubeopt_costing.domain.windows import Window
-from kubeopt_costing.schemas import AllocationItem, AllocationResponse, WindowOut
+from kubeopt_costing.schemas import AllocationItem, AllocationResponse, AllocationSet, WindowOut
+from kubeopt_costing.service import AllocationResult
 
 GIB = 1024**3
 MILLICORE_SECONDS_PER_CORE_HOUR = 1000 * 3600
 BYTE_SECONDS_PER_GIB_HOUR = GIB * 3600
+UG_PER_G = 1_000_000
 
 
 def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def _item(
-    name: str, properties: dict[str, str], m: dict[str, int], sources: Sequence[str]
+def item(
+    name: str, properties: dict[str, str], m: dict[str, int], sources: Iterable[str]
 ) -> AllocationItem:
     cpu_eff = _ratio(m["cpu_usage_millicore_seconds"], m["cpu_allocated_millicore_seconds"])
     ram_eff = _ratio(m["memory_usage_byte_seconds"], m["memory_allocated_byte_seconds"])
@@ -37,6 +42,7 @@ def _item(
         cpu_cost=nano_to_usd(m["cpu_cost_nano_usd"]),
         ram_cost=nano_to_usd(m["memory_cost_nano_usd"]),
         gpu_cost=nano_to_usd(m["gpu_cost_nano_usd"]),
+        pv_cost=nano_to_usd(m["pv_cost_nano_usd"]),
         total_cost=nano_to_usd(m["total_cost_nano_usd"]),
         total_cost_nano_usd=m["total_cost_nano_usd"],
         cpu_core_hours=m["cpu_allocated_millicore_seconds"] / MILLICORE_SECONDS_PER_CORE_HOUR,
@@ -46,31 +52,65 @@ def _item(
         ram_gib_request_hours=m["memory_request_byte_seconds"] / BYTE_SECONDS_PER_GIB_HOUR,
         ram_gib_usage_hours=m["memory_usage_byte_seconds"] / BYTE_SECONDS_PER_GIB_HOUR,
         gpu_hours=m["gpu_request_seconds"] / 3600,
+        pv_gib_hours=m["pv_byte_seconds"] / BYTE_SECONDS_PER_GIB_HOUR,
+        energy_kwh=m["energy_uwh"] / 1e9,
+        co2e_grams=m["co2e_ug"] / UG_PER_G,
+        co2e_marginal_grams=m["co2e_marginal_ug"] / UG_PER_G,
         cpu_efficiency=cpu_eff,
         ram_efficiency=ram_eff,
         total_efficiency=total_eff,
-        price_sources=list(sources),
+        price_sources=sorted(sources),
     )
+
+
+def _items(keys: Sequence[AggregateKey], groups: Iterable[Group]) -> list[AllocationItem]:
+    ordered = sorted(groups, key=lambda g: -g.measures.get("total_cost_nano_usd", 0))
+    return [
+        item(
+            "/".join(g.key),
+            {k.name: v for k, v in zip(keys, g.key, strict=True)},
+            _complete(g.measures),
+            g.price_sources,
+        )
+        for g in ordered
+    ]
+
+
+def _complete(measures: dict[str, int]) -> dict[str, int]:
+    return {m: measures.get(m, 0) for m in MEASURES}
+
+
+def _total(groups: Iterable[Group]) -> AllocationItem:
+    groups = list(groups)
+    totals = {m: sum(g.measures.get(m, 0) for g in groups) for m in MEASURES}
+    return item("__total__", {}, totals, {s for g in groups for s in g.price_sources})
 
 
 def allocation_response(
-    window: Window, keys: Sequence[AggregateKey], rows: Sequence[AllocationRow]
+    window: Window, keys: Sequence[AggregateKey], result: AllocationResult, *, step_s: int | None
 ) -> AllocationResponse:
-    items = [
-        _item(
-            "/".join(r.key),
-            {k.name: v for k, v in zip(keys, r.key, strict=True)},
-            r.measures,
-            r.price_sources,
-        )
-        for r in rows
-    ]
-    totals = {m: sum(r.measures[m] for r in rows) for m in MEASURES}
-    sources = sorted({s for r in rows for s in r.price_sources})
+    sets = None
+    if step_s:
+        sets = []
+        for bucket in bucket_windows(window, step_s):
+            groups = result.series.get(_bucket_start(bucket.start, step_s), {}).values()
+            sets.append(
+                AllocationSet(
+                    window=WindowOut(start=bucket.start, end=bucket.end),
+                    items=_items(keys, groups),
+                    total=_total(groups),
+                )
+            )
     return AllocationResponse(
         window=WindowOut(start=window.start, end=window.end),
         aggregate=[k.name for k in keys],
-        resolution="1h" if window.hour_aligned else "window",
-        items=items,
-        total=_item("__total__", {}, totals, sources),
+        resolution=result.resolution,
+        items=_items(keys, result.groups),
+        total=_total(result.groups),
+        sets=sets,
     )
+
+
+def _bucket_start(start: datetime, step_s: int) -> datetime:
+    epoch = int(start.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % step_s, tz=start.tzinfo)

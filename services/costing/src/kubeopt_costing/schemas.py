@@ -21,6 +21,7 @@ class AllocationItem(BaseModel):
     cpu_cost: Decimal
     ram_cost: Decimal
     gpu_cost: Decimal
+    pv_cost: Decimal = Field(description="Persistent volumes by claim size")
     total_cost: Decimal
     total_cost_nano_usd: int
     cpu_core_hours: float = Field(description="Allocated: max(request, usage), scaled to capacity")
@@ -30,6 +31,10 @@ class AllocationItem(BaseModel):
     ram_gib_request_hours: float
     ram_gib_usage_hours: float
     gpu_hours: float
+    pv_gib_hours: float
+    energy_kwh: float = Field(description="Electricity attributed (compute, memory, GPU, PUE)")
+    co2e_grams: float = Field(description="Operational + embodied CO2e, average grid intensity")
+    co2e_marginal_grams: float = Field(description="Operational CO2e at the marginal intensity")
     cpu_efficiency: float | None = Field(
         description="usage ÷ allocated; null when nothing allocated"
     )
@@ -41,10 +46,23 @@ class AllocationItem(BaseModel):
     )
 
 
+class AllocationSet(BaseModel):
+    """One ``step`` of a time series."""
+
+    window: WindowOut
+    items: list[AllocationItem]
+    total: AllocationItem
+
+
 class AllocationResponse(BaseModel):
     window: WindowOut
     aggregate: list[str]
-    resolution: str = Field(description="'1h' when answered from hourly rollups, else 'window'")
+    resolution: str = Field(
+        description="'1d' / '1h' when answered from the daily / hourly rollups, else 'window'"
+    )
     currency: str = "USD"
     items: list[AllocationItem]
     total: AllocationItem
+    sets: list[AllocationSet] | None = Field(
+        default=None, description="Per step, when `step` was given (a time series)"
+    )

@@ -14,14 +14,38 @@ from datetime import datetime, timedelta
 
 from kubeopt_common.events import InventorySnapshotted, SpendUpdated, UsageSampled, event_id_for
 from kubeopt_common.queries import NodePriceReply, NodePriceRequest
-from kubeopt_costing.analytics import AllocationFilter, AllocationRow, CostStore, utc_hour
+from kubeopt_costing.analytics import (
+    AllocationFilter,
+    AllocationQuery,
+    AllocationRow,
+    CostStore,
+    query_allocation,
+    utc_hour,
+)
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.pricing import NodePricer
+from kubeopt_costing.domain.sharing import Group, merge, share_costs, share_idle
 from kubeopt_costing.domain.windows import Window
 from kubeopt_costing.quotes import quote
 
 HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationResult:
+    resolution: str
+    groups: list[Group]
+    series: dict[datetime | None, dict[tuple[str, ...], Group]]
+
+
+def _finish(groups: list[Group], query: AllocationQuery) -> dict[tuple[str, ...], Group]:
+    if query.share_idle:
+        groups = share_idle(groups)
+    if query.sharing:
+        groups = share_costs(groups, split=query.share_split)
+    kept = [g for g in groups if g.matches and (query.include_idle or not g.idle)]
+    return merge(kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +120,37 @@ class CostingService:
     def allocation(
         self, window: Window, keys: Sequence[AggregateKey], where: AllocationFilter
     ) -> list[AllocationRow]:
-        return self._store.allocation(window, keys, where)
+        """Whole-window totals per key (kept for callers that need no sharing or steps)."""
+        result = self.allocate(
+            AllocationQuery(
+                window,
+                tuple(keys),
+                clusters=where.clusters,
+                namespaces=where.namespaces,
+                include_idle=where.include_idle,
+            )
+        )
+        return [
+            AllocationRow(g.key, g.measures, tuple(sorted(g.price_sources))) for g in result.groups
+        ]
+
+    def allocate(self, query: AllocationQuery) -> AllocationResult:
+        """Run ``query``, share idle and shared costs per bucket, then filter and merge."""
+        source, rows = query_allocation(self._store.clickhouse, query)
+        buckets: dict[datetime | None, list[Group]] = {}
+        for row in rows:
+            buckets.setdefault(row.bucket, []).append(
+                Group(
+                    row.key,
+                    dict(row.measures),
+                    row.node,
+                    row.idle,
+                    row.shared,
+                    row.matches,
+                    set(row.price_sources),
+                )
+            )
+        series = {bucket: _finish(groups, query) for bucket, groups in buckets.items()}
+        whole = merge(g for groups in series.values() for g in groups.values())
+        ordered = sorted(whole.values(), key=lambda g: -g.measures.get("total_cost_nano_usd", 0))
+        return AllocationResult(source.resolution, ordered, series if query.step_s else {})

@@ -51,3 +51,12 @@ def parse_aggregate(text: str) -> tuple[AggregateKey, ...]:
     if len({k.name for k in keys}) != len(keys):
         raise AggregateError("an aggregation key is repeated")
     return tuple(keys)
+
+
+def parse_label_selector(text: str) -> tuple[str, str]:
+    """``key:value`` (or ``key=value``) into a pair; the key follows Kubernetes label syntax."""
+    for separator in (":", "="):
+        key, found, value = text.partition(separator)
+        if found and _LABEL.match(f"label:{key}"):
+            return key, value
+    raise AggregateError(f"{text!r} is not a label selector: use key:value")

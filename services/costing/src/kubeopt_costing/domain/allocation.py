@@ -76,10 +76,15 @@ class CostRows:
     memory_usage_bytes: list[int] = field(default_factory=list)
     cpu_allocated_millicores: list[int] = field(default_factory=list)
     memory_allocated_bytes: list[int] = field(default_factory=list)
+    pv_bytes: list[int] = field(default_factory=list)
     cpu_cost_nano_usd: list[int] = field(default_factory=list)
     memory_cost_nano_usd: list[int] = field(default_factory=list)
     gpu_cost_nano_usd: list[int] = field(default_factory=list)
+    pv_cost_nano_usd: list[int] = field(default_factory=list)
     total_cost_nano_usd: list[int] = field(default_factory=list)
+    energy_uwh: list[int] = field(default_factory=list)
+    co2e_ug: list[int] = field(default_factory=list)
+    co2e_marginal_ug: list[int] = field(default_factory=list)
     ingest_id: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -186,6 +191,15 @@ def _price_node(
     _extend(rows.gpu_cost_nano_usd, gpu_cost, gpu_idle)
     totals = map(add, map(add, cpu_cost, mem_cost), gpu_cost)
     _extend(rows.total_cost_nano_usd, totals, cpu_idle + mem_idle + gpu_idle)
+    zeros = [0] * (len(c) + 1)
+    for column in (
+        rows.pv_bytes,
+        rows.pv_cost_nano_usd,
+        rows.energy_uwh,
+        rows.co2e_ug,
+        rows.co2e_marginal_ug,
+    ):
+        column.extend(zeros)
 
 
 def _extend(column: list[Any], values: Iterable[Any], last: Any) -> None:

@@ -102,3 +102,11 @@ def parse_window(text: str, *, now: datetime) -> Window:
     if window.end - window.start > HOURLY_THRESHOLD and not window.hour_aligned:
         window = Window(_floor_hour(window.start), _ceil(window.end, timedelta(hours=1)))
     return window
+
+
+def parse_step(text: str) -> int:
+    """A series step like ``1h`` or ``1d`` in seconds (at least one minute)."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise WindowError(f"{text!r} is not a step: use e.g. 1h, 6h or 1d")
+    return int(match[1]) * int(_UNITS[match[2]].total_seconds())

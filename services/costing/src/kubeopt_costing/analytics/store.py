@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_common.events import InventorySnapshotted
+from kubeopt_common.telemetry.logging import get_logger
 from kubeopt_common.telemetry.tracing import tracer
-from kubeopt_costing.domain.aggregation import UNALLOCATED, AggregateKey
 from kubeopt_costing.domain.allocation import IDLE, CostRows
-from kubeopt_costing.domain.windows import Window
-from kubeopt_costing.schema import COST_SUMS, HOURLY_SUMS, ddl
+from kubeopt_costing.schema import COST_SUMS, HOURLY_SUMS, MIGRATIONS, Retention, version_table
 
 MEASURES = (*HOURLY_SUMS, *COST_SUMS)
 _tracer = tracer("kubeopt.costing")
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +55,26 @@ class CostStore:
         self._rollup_days = rollup_retention_days
 
     def migrate(self) -> None:
-        for statement in ddl(
-            self._db, raw_retention_days=self._raw_days, rollup_retention_days=self._rollup_days
-        ):
-            self._ch.command(statement)
+        """Apply the schema migrations this database has not seen yet (idempotent)."""
+        self._ch.command(version_table(self._db))
+        applied = {
+            int(r["version"])
+            for r in self._ch.query(f"SELECT DISTINCT version FROM {self._db}.schema_version")
+        }
+        keep = Retention(self._raw_days, self._rollup_days)
+        for migration in MIGRATIONS:
+            if migration.version in applied:
+                continue
+            for statement in migration.statements(self._db, keep):
+                self._ch.command(statement)
+            self._ch.insert_columns(
+                "schema_version",
+                {
+                    "version": [migration.version],
+                    "description": [migration.description],
+                },
+            )
+            log.info("clickhouse.migrated", version=migration.version)
 
     def ingested(self, keys: Iterable[tuple[str, datetime, int]]) -> set[int]:
         """Which of the (cluster, window_start, ingest_id) batches are already stored."""
@@ -116,50 +132,6 @@ class CostStore:
             if (r["cluster"], r["hour"]) in pairs
         ]
 
-    def allocation(
-        self, window: Window, keys: Sequence[AggregateKey], where: AllocationFilter
-    ) -> list[AllocationRow]:
-        """Sum every measure over ``window`` grouped by ``keys`` (hourly rollup when aligned)."""
-        hourly = window.hour_aligned
-        table, time_col = (
-            ("cost_allocation_hourly", "hour") if hourly else ("cost_allocation", "window_start")
-        )
-        params: dict[str, object] = {"start": window.start, "end": window.end}
-        group = [_group_expr(k, i, params) for i, k in enumerate(keys)]
-        measures = [
-            f"sum({m}) AS {m}"
-            if hourly or m in COST_SUMS
-            else f"sum(toUInt64({HOURLY_SUMS[m]})) AS {m}"
-            for m in MEASURES
-        ]
-        conditions = [
-            f"{time_col} >= {{start:DateTime('UTC')}}",
-            f"{time_col} < {{end:DateTime('UTC')}}",
-        ]
-        if where.clusters:
-            conditions.append("cluster IN {clusters:Array(String)}")
-            params["clusters"] = list(where.clusters)
-        if where.namespaces:
-            conditions.append("namespace IN {namespaces:Array(String)}")
-            params["namespaces"] = list(where.namespaces)
-        if not where.include_idle:
-            conditions.append(f"namespace != '{IDLE}'")
-        sql = (
-            f"SELECT {', '.join(f'{g} AS k{i}' for i, g in enumerate(group))}, "
-            f"{', '.join(measures)}, groupUniqArray(price_source) AS price_sources "
-            f"FROM {self._db}.{table} WHERE {' AND '.join(conditions)} "
-            f"GROUP BY {', '.join(f'k{i}' for i in range(len(group)))} "
-            "ORDER BY total_cost_nano_usd DESC"
-        )
-        return [
-            AllocationRow(
-                key=tuple(str(r[f"k{i}"]) for i in range(len(group))),
-                measures={m: int(r[m]) for m in MEASURES},
-                price_sources=tuple(sorted(r["price_sources"])),
-            )
-            for r in self._ch.query(sql, params)
-        ]
-
     def record_inventory(self, snapshot: InventorySnapshotted) -> None:
         taken = int(snapshot.taken_at.timestamp())
         nodes = snapshot.nodes
@@ -197,16 +169,12 @@ class CostStore:
             dedup_token=f"inv-workloads/{snapshot.event_id}",
         )
 
+    @property
+    def clickhouse(self) -> ClickHouse:
+        return self._ch
+
     def ping(self) -> bool:
         return self._ch.ping()
-
-
-def _group_expr(key: AggregateKey, index: int, params: dict[str, object]) -> str:
-    if key.column:
-        return key.column
-    params[f"label{index}"] = key.label
-    value = f"labels[{{label{index}:String}}]"
-    return f"if(namespace = '{IDLE}', '{IDLE}', if({value} = '', '{UNALLOCATED}', {value}))"
 
 
 def utc_hour(ts: datetime) -> datetime:
