@@ -96,3 +96,50 @@ async def test_openapi_documents_the_allocation_route(client: httpx.AsyncClient)
     spec = (await client.get("/openapi.json")).json()
     params = {p["name"] for p in spec["paths"]["/v1/allocation"]["get"]["parameters"]}
     assert {"window", "aggregate", "cluster", "namespace", "include_idle"} <= params
+
+
+async def test_assets_report_node_cost_and_idle(client: httpx.AsyncClient) -> None:
+    window = f"{HOUR.isoformat()},{HOUR.replace(hour=11).isoformat()}"
+    body = (await client.get("/v1/assets", params={"window": window})).json()
+    (node,) = body["nodes"]
+    assert node["node"] == "node-a"
+    assert node["cost_nano_usd"] == M5_XLARGE_NANO_PER_HOUR
+    assert node["hours"] == 1
+    assert node["price_source"] == "catalog"
+    assert 0 < node["idle_pct"] < 1
+    assert Decimal(body["total_idle_cost"]) == Decimal(node["idle_cost"])
+
+
+async def test_step_series_and_trends(client: httpx.AsyncClient) -> None:
+    window = f"{HOUR.isoformat()},{HOUR.replace(hour=11).isoformat()}"
+    body = (
+        await client.get(
+            "/v1/allocation", params={"window": window, "aggregate": "cluster", "step": "15m"}
+        )
+    ).json()
+    assert [len(s["items"]) for s in body["sets"]] == [1, 1, 1, 1]
+    assert (
+        sum(s["total"]["total_cost_nano_usd"] for s in body["sets"])
+        == body["total"]["total_cost_nano_usd"]
+    )
+    trends = (await client.get("/v1/trends", params={"window": window, "step": "30m"})).json()
+    shop = next(i for i in trends["items"] if i["name"] == "shop")
+    assert Decimal(shop["previous_cost"]) == 0
+    assert shop["change_pct"] is None
+    assert len(shop["series"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"window": "1h", "step": "sometimes"}, "step"),
+        ({"window": "1h", "label": "no-separator"}, "label"),
+        ({"window": "1h", "share_labels": "::"}, "share_labels"),
+    ],
+)
+async def test_more_bad_parameters_are_named(
+    client: httpx.AsyncClient, params: dict[str, str], name: str
+) -> None:
+    response = await client.get("/v1/allocation", params=params)
+    assert response.status_code == 400
+    assert response.json()["invalid-params"][0]["name"] == name

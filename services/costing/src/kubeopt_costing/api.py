@@ -12,8 +12,8 @@ from kubeopt_common.web.problems import bad_param
 from kubeopt_costing.analytics import AllocationQuery
 from kubeopt_costing.domain.aggregation import AggregateError, parse_aggregate, parse_label_selector
 from kubeopt_costing.domain.windows import Window, WindowError, parse_step, parse_window
-from kubeopt_costing.reports import allocation_response
-from kubeopt_costing.schemas import AllocationResponse
+from kubeopt_costing.reports import allocation_response, assets_response, trends_response
+from kubeopt_costing.schemas import AllocationResponse, AssetsResponse, TrendsResponse
 from kubeopt_costing.service import CostingService
 
 WINDOW_HELP = (
@@ -111,5 +111,45 @@ def build_router(service: CostingService) -> APIRouter:
         )
         result = await asyncio.to_thread(service.allocate, query)
         return allocation_response(resolved, keys, result, step_s=step_s)
+
+    @router.get(
+        "/assets",
+        response_model=AssetsResponse,
+        tags=["assets"],
+        summary="Nodes: cost, idle cost, capacity type and how they were priced",
+    )
+    async def assets(
+        window: Annotated[str, Query(description=WINDOW_HELP)],
+        cluster: Annotated[list[str] | None, Query(description="Only these clusters")] = None,
+    ) -> AssetsResponse:
+        resolved = window_param(window)
+        nodes = await asyncio.to_thread(
+            service.node_assets, resolved, clusters=tuple(cluster or ())
+        )
+        return assets_response(resolved, nodes)
+
+    @router.get(
+        "/trends",
+        response_model=TrendsResponse,
+        tags=["allocation"],
+        summary="Cost per group over time, and its change against the previous window",
+    )
+    async def trends(
+        window: Annotated[str, Query(description=WINDOW_HELP)] = "7d",
+        aggregate: Annotated[str, Query(description=AGGREGATE_HELP)] = "namespace",
+        step: Annotated[str, Query(description="Series step, e.g. 1h or 1d")] = "1d",
+        cluster: Annotated[list[str] | None, Query(description="Only these clusters")] = None,
+    ) -> TrendsResponse:
+        resolved = window_param(window)
+        try:
+            keys = parse_aggregate(aggregate)
+        except AggregateError as err:
+            raise bad_param("aggregate", str(err)) from err
+        step_s = step_param(step) or 86_400
+        query = AllocationQuery(
+            resolved, keys, clusters=tuple(cluster or ()), include_idle=False, step_s=step_s
+        )
+        current, previous = await asyncio.to_thread(service.trends, query)
+        return trends_response(resolved, keys, current, previous, step_s=step_s, step_text=step)
 
     return router

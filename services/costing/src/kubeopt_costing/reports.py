@@ -7,11 +7,21 @@ from datetime import datetime
 
 from kubeopt_costing.analytics import MEASURES
 from kubeopt_costing.analytics.allocation import bucket_windows
+from kubeopt_costing.analytics.assets import NodeAsset
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.money import nano_to_usd
 from kubeopt_costing.domain.sharing import Group
 from kubeopt_costing.domain.windows import Window
-from kubeopt_costing.schemas import AllocationItem, AllocationResponse, AllocationSet, WindowOut
+from kubeopt_costing.schemas import (
+    AllocationItem,
+    AllocationResponse,
+    AllocationSet,
+    AssetsResponse,
+    NodeAssetOut,
+    TrendItem,
+    TrendsResponse,
+    WindowOut,
+)
 from kubeopt_costing.service import AllocationResult
 
 GIB = 1024**3
@@ -114,3 +124,73 @@ def allocation_response(
 def _bucket_start(start: datetime, step_s: int) -> datetime:
     epoch = int(start.timestamp())
     return datetime.fromtimestamp(epoch - epoch % step_s, tz=start.tzinfo)
+
+
+def assets_response(window: Window, assets: Sequence[NodeAsset]) -> AssetsResponse:
+    return AssetsResponse(
+        window=WindowOut(start=window.start, end=window.end),
+        nodes=[
+            NodeAssetOut(
+                cluster=a.cluster,
+                node=a.node,
+                instance_type=a.instance_type,
+                capacity_type=a.capacity_type,
+                zone=a.zone,
+                price_source=a.price_source,
+                hours=a.seconds / 3600,
+                cost=nano_to_usd(a.cost_nano_usd),
+                cost_nano_usd=a.cost_nano_usd,
+                cpu_cost=nano_to_usd(a.cpu_cost_nano_usd),
+                ram_cost=nano_to_usd(a.memory_cost_nano_usd),
+                gpu_cost=nano_to_usd(a.gpu_cost_nano_usd),
+                idle_cost=nano_to_usd(a.idle_cost_nano_usd),
+                idle_pct=_ratio(a.idle_cost_nano_usd, a.cost_nano_usd),
+            )
+            for a in assets
+        ],
+        total_cost=nano_to_usd(sum(a.cost_nano_usd for a in assets)),
+        total_idle_cost=nano_to_usd(sum(a.idle_cost_nano_usd for a in assets)),
+    )
+
+
+def trends_response(
+    window: Window,
+    keys: Sequence[AggregateKey],
+    current: AllocationResult,
+    previous: AllocationResult,
+    *,
+    step_s: int,
+    step_text: str,
+) -> TrendsResponse:
+    buckets = bucket_windows(window, step_s)
+    before = {g.key: g.measures.get("total_cost_nano_usd", 0) for g in previous.groups}
+    items = []
+    for group in current.groups:
+        cost = group.measures.get("total_cost_nano_usd", 0)
+        was = before.get(group.key, 0)
+        series = [
+            current.series.get(_bucket_start(b.start, step_s), {}).get(group.key) for b in buckets
+        ]
+        items.append(
+            TrendItem(
+                name="/".join(group.key),
+                properties={k.name: v for k, v in zip(keys, group.key, strict=True)},
+                cost=nano_to_usd(cost),
+                previous_cost=nano_to_usd(was),
+                change=nano_to_usd(cost - was),
+                change_pct=_ratio(cost - was, was),
+                series=[
+                    nano_to_usd(g.measures.get("total_cost_nano_usd", 0) if g else 0)
+                    for g in series
+                ],
+            )
+        )
+    length = window.end - window.start
+    return TrendsResponse(
+        window=WindowOut(start=window.start, end=window.end),
+        previous_window=WindowOut(start=window.start - length, end=window.start),
+        aggregate=[k.name for k in keys],
+        step=step_text,
+        buckets=[WindowOut(start=b.start, end=b.end) for b in buckets],
+        items=items,
+    )

@@ -66,3 +66,48 @@ class AllocationResponse(BaseModel):
     sets: list[AllocationSet] | None = Field(
         default=None, description="Per step, when `step` was given (a time series)"
     )
+
+
+class NodeAssetOut(BaseModel):
+    cluster: str
+    node: str
+    instance_type: str
+    capacity_type: str
+    zone: str
+    price_source: str = Field(description="catalog, override or default (flagged estimate)")
+    hours: float = Field(description="Hours the node ran in the window")
+    cost: Decimal = Field(description="CPU + RAM + GPU cost of the node, USD")
+    cost_nano_usd: int
+    cpu_cost: Decimal
+    ram_cost: Decimal
+    gpu_cost: Decimal
+    idle_cost: Decimal
+    idle_pct: float | None = Field(description="Share of the node's cost nobody was charged")
+
+
+class AssetsResponse(BaseModel):
+    window: WindowOut
+    currency: str = "USD"
+    nodes: list[NodeAssetOut]
+    total_cost: Decimal
+    total_idle_cost: Decimal
+
+
+class TrendItem(BaseModel):
+    name: str
+    properties: dict[str, str]
+    cost: Decimal
+    previous_cost: Decimal = Field(description="Same length window just before")
+    change: Decimal
+    change_pct: float | None = Field(description="null when the previous window cost nothing")
+    series: list[Decimal] = Field(description="Cost per step, oldest first")
+
+
+class TrendsResponse(BaseModel):
+    window: WindowOut
+    previous_window: WindowOut
+    aggregate: list[str]
+    step: str
+    currency: str = "USD"
+    buckets: list[WindowOut]
+    items: list[TrendItem]

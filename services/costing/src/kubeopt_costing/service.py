@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from kubeopt_common.events import InventorySnapshotted, SpendUpdated, UsageSampled, event_id_for
@@ -22,6 +22,7 @@ from kubeopt_costing.analytics import (
     query_allocation,
     utc_hour,
 )
+from kubeopt_costing.analytics.assets import NodeAsset, query_node_assets
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.pricing import NodePricer
@@ -133,6 +134,17 @@ class CostingService:
         return [
             AllocationRow(g.key, g.measures, tuple(sorted(g.price_sources))) for g in result.groups
         ]
+
+    def node_assets(self, window: Window, *, clusters: tuple[str, ...]) -> list[NodeAsset]:
+        return query_node_assets(self._store.clickhouse, window, clusters=clusters)
+
+    def trends(self, query: AllocationQuery) -> tuple[AllocationResult, AllocationResult]:
+        """``query`` and the same query over the window just before it (for change %)."""
+        length = query.window.end - query.window.start
+        previous = replace(
+            query, window=Window(query.window.start - length, query.window.start), step_s=None
+        )
+        return self.allocate(query), self.allocate(previous)
 
     def allocate(self, query: AllocationQuery) -> AllocationResult:
         """Run ``query``, share idle and shared costs per bucket, then filter and merge."""
