@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from typing import Any
@@ -159,3 +160,19 @@ def test_duplicate_delivery_is_not_counted_twice(installation: Installation) -> 
     assert asyncio.run(redeliver()) == 50
     body = costs(installation, "--window", window, "--by", "node")
     assert body["total"]["total_cost_nano_usd"] == expected_fleet_cost_nano_usd()
+
+
+def test_assets_and_trends_views(installation: Installation) -> None:
+    start, end = query_window()
+    wait_for_total(
+        installation, rfc3339_pair(start, end), expected_fleet_cost_nano_usd(), timeout_s=120
+    )
+    done = installation.kubeopt("assets", "--window", rfc3339_pair(start, end), "-o", "json")
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert {n["node"].rsplit("-", 1)[0] for n in body["nodes"]} == set(NANO_PER_HOUR)
+    assert sum(n["cost_nano_usd"] for n in body["nodes"]) == expected_fleet_cost_nano_usd()
+    assert all(n["hours"] == HOURS for n in body["nodes"])
+    table = installation.kubeopt("trends", "--window", "2d", "--step", "12h")
+    assert table.returncode == 0, table.stderr
+    assert "shop" in table.stdout

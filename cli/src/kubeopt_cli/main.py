@@ -115,9 +115,7 @@ def costs(
     """Attributed spend over a window, grouped by namespace, workload, node or label."""
     from kubeopt_cli.costs import show_costs
 
-    settings = _settings()
-    if data_dir is not None:
-        settings = settings.model_copy(update={"data_dir": data_dir})
+    settings = _with_data_dir(_settings(), data_dir)
     try:
         show_costs(
             settings,
@@ -130,7 +128,60 @@ def costs(
             console=console,
         )
     except ApiError as err:
-        _fail(str(err), EXIT_BAD_INPUT if str(err).startswith(("400", "422")) else 1)
+        _fail(str(err), _api_exit_code(err))
+
+
+@app.command()
+def assets(
+    window: Annotated[
+        str, typer.Option(help="1h, 24h, 7d, today, lastweek, or 'start,end'.")
+    ] = "24h",
+    cluster: Annotated[
+        list[str] | None, typer.Option(help="Only this cluster (repeatable).")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="table, json or csv.")
+    ] = OutputFormat.TABLE,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Nodes: what each cost, how much sat idle, and how it was priced."""
+    from kubeopt_cli.reports import show_assets
+
+    settings = _with_data_dir(_settings(), data_dir)
+    try:
+        show_assets(settings, window=window, clusters=cluster or [], fmt=output, console=console)
+    except ApiError as err:
+        _fail(str(err), _api_exit_code(err))
+
+
+@app.command()
+def trends(
+    window: Annotated[str, typer.Option(help="7d, 30d, lastweek, or 'start,end'.")] = "7d",
+    by: Annotated[
+        str, typer.Option(help="namespace, workload, cluster, label:KEY …")
+    ] = "namespace",
+    step: Annotated[str, typer.Option(help="Series step: 1h, 6h, 1d.")] = "1d",
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="table, json or csv.")
+    ] = OutputFormat.TABLE,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Cost per group over time, and its change against the previous window."""
+    from kubeopt_cli.reports import show_trends
+
+    settings = _with_data_dir(_settings(), data_dir)
+    try:
+        show_trends(settings, window=window, by=by, step=step, fmt=output, console=console)
+    except ApiError as err:
+        _fail(str(err), _api_exit_code(err))
+
+
+def _with_data_dir(settings: CliSettings, data_dir: Path | None) -> CliSettings:
+    return settings if data_dir is None else settings.model_copy(update={"data_dir": data_dir})
+
+
+def _api_exit_code(err: ApiError) -> int:
+    return EXIT_BAD_INPUT if str(err).startswith(("400", "422")) else 1
 
 
 @app.command()
