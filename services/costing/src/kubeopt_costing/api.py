@@ -12,8 +12,19 @@ from kubeopt_common.web.problems import bad_param
 from kubeopt_costing.analytics import AllocationQuery
 from kubeopt_costing.domain.aggregation import AggregateError, parse_aggregate, parse_label_selector
 from kubeopt_costing.domain.windows import Window, WindowError, parse_step, parse_window
-from kubeopt_costing.reports import allocation_response, assets_response, trends_response
-from kubeopt_costing.schemas import AllocationResponse, AssetsResponse, TrendsResponse
+from kubeopt_costing.network import NetworkService
+from kubeopt_costing.reports import (
+    allocation_response,
+    assets_response,
+    network_response,
+    trends_response,
+)
+from kubeopt_costing.schemas import (
+    AllocationResponse,
+    AssetsResponse,
+    NetworkResponse,
+    TrendsResponse,
+)
 from kubeopt_costing.service import CostingService
 
 WINDOW_HELP = (
@@ -151,5 +162,34 @@ def build_router(service: CostingService) -> APIRouter:
         )
         current, previous = await asyncio.to_thread(service.trends, query)
         return trends_response(resolved, keys, current, previous, step_s=step_s, step_text=step)
+
+    return router
+
+
+def build_network_router(network: NetworkService) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["network"])
+
+    @router.get(
+        "/network",
+        response_model=NetworkResponse,
+        summary="Network cost: per class, per sending workload, or per workload pair",
+        description=(
+            "Flows are classified in-zone / cross-zone / cross-region / internet from the real "
+            "pod or node at each end, priced per provider and attributed to the sender."
+        ),
+    )
+    async def network_cost(
+        window: Annotated[str, Query(description=WINDOW_HELP)],
+        group: Annotated[
+            Literal["class", "source", "pair", "namespace", "cluster"],
+            Query(description="class, source (namespace/workload), pair, namespace or cluster"),
+        ] = "class",
+        cluster: Annotated[list[str] | None, Query(description="Only these clusters")] = None,
+    ) -> NetworkResponse:
+        resolved = window_param(window)
+        rows = await asyncio.to_thread(
+            network.report, resolved, group, clusters=tuple(cluster or ())
+        )
+        return network_response(resolved, group, rows)
 
     return router

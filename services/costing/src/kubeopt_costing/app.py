@@ -9,15 +9,19 @@ from prometheus_client import CollectorRegistry
 
 from kubeopt_common.bus import Bus, ConsumerPolicy
 from kubeopt_common.clickhouse import open_clickhouse
-from kubeopt_common.events import InventorySnapshotted, Subject, UsageSampled
+from kubeopt_common.events import FlowsObserved, InventorySnapshotted, Subject, UsageSampled
 from kubeopt_common.plugins import PluginGroup, load
 from kubeopt_common.queries import NodePriceReply, NodePriceRequest, QuerySubject
 from kubeopt_common.runtime import ServiceRuntime
 from kubeopt_common.web import ReadinessCheck, create_api
 from kubeopt_costing.analytics import CostStore
-from kubeopt_costing.api import build_router
+from kubeopt_costing.analytics.network import NetworkStore
+from kubeopt_costing.api import build_network_router, build_router
+from kubeopt_costing.domain.network import DEFAULT_PRIVATE_CIDRS, parse_cidrs
 from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.handlers import CostingHandlers
+from kubeopt_costing.network import NetworkService
+from kubeopt_costing.network_catalog import load_network_prices
 from kubeopt_costing.service import CostingService
 from kubeopt_costing.settings import CostingSettings
 
@@ -49,7 +53,16 @@ def build(
 
     runtime.start_hooks.append(migrate)
     runtime.stop_hooks.append(close)
-    handlers = CostingHandlers(service, bus)
+    network = NetworkService(
+        NetworkStore(ch),
+        load_network_prices(settings.network.prices_dir),
+        private_cidrs=(
+            parse_cidrs(settings.network.private_cidrs)
+            if settings.network.private_cidrs is not None
+            else DEFAULT_PRIVATE_CIDRS
+        ),
+    )
+    handlers = CostingHandlers(service, network, bus)
     ingest = settings.ingest
     bus.consume(
         Subject.USAGE_SAMPLED,
@@ -63,6 +76,12 @@ def build(
         ),
     )
     bus.serve(QuerySubject.NODE_PRICES, NodePriceRequest, NodePriceReply, handlers.on_price_query)
+    bus.consume(
+        Subject.FLOWS_OBSERVED,
+        FlowsObserved,
+        handlers.on_flows,
+        ConsumerPolicy(durable=f"{SERVICE}-flows", batch_size=ingest.batch_size),
+    )
     bus.consume(
         Subject.INVENTORY_SNAPSHOTTED,
         InventorySnapshotted,
@@ -78,7 +97,7 @@ def build(
         description="Attributed Kubernetes spend: allocation by namespace, workload, node, label.",
         version=version("kubeopt-costing"),
         token=settings.api.token.get_secret_value(),
-        routers=[build_router(service)],
+        routers=[build_router(service), build_network_router(network)],
         readiness=[
             ReadinessCheck("nats", bus.ping),
             ReadinessCheck("clickhouse", clickhouse_ready),

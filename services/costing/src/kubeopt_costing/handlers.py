@@ -6,17 +6,19 @@ import asyncio
 from collections.abc import Sequence
 
 from kubeopt_common.bus import Bus, Delivery
-from kubeopt_common.events import InventorySnapshotted, UsageSampled
+from kubeopt_common.events import FlowsObserved, InventorySnapshotted, UsageSampled
 from kubeopt_common.queries import NodePriceReply, NodePriceRequest
 from kubeopt_common.telemetry.logging import get_logger
+from kubeopt_costing.network import NetworkService
 from kubeopt_costing.service import CostingService
 
 log = get_logger(__name__)
 
 
 class CostingHandlers:
-    def __init__(self, service: CostingService, bus: Bus) -> None:
+    def __init__(self, service: CostingService, network: NetworkService, bus: Bus) -> None:
         self._service = service
+        self._network = network
         self._bus = bus
 
     async def on_usage(self, deliveries: Sequence[Delivery[UsageSampled]]) -> None:
@@ -31,6 +33,10 @@ class CostingHandlers:
             rows=result.rows,
             spend_events=len(result.spend_events),
         )
+
+    async def on_flows(self, deliveries: Sequence[Delivery[FlowsObserved]]) -> None:
+        rows = await asyncio.to_thread(self._network.ingest, [d.event for d in deliveries])
+        log.debug("costing.flows_ingested", rows=rows)
 
     async def on_price_query(self, request: NodePriceRequest) -> NodePriceReply:
         return self._service.quote(request)

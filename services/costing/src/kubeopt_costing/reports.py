@@ -8,6 +8,7 @@ from datetime import datetime
 from kubeopt_costing.analytics import MEASURES
 from kubeopt_costing.analytics.allocation import bucket_windows
 from kubeopt_costing.analytics.assets import NodeAsset
+from kubeopt_costing.analytics.network import NETWORK_GROUPS, NetworkRow
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.money import nano_to_usd
 from kubeopt_costing.domain.sharing import Group
@@ -17,6 +18,8 @@ from kubeopt_costing.schemas import (
     AllocationResponse,
     AllocationSet,
     AssetsResponse,
+    NetworkItem,
+    NetworkResponse,
     NodeAssetOut,
     TrendItem,
     TrendsResponse,
@@ -193,4 +196,29 @@ def trends_response(
         step=step_text,
         buckets=[WindowOut(start=b.start, end=b.end) for b in buckets],
         items=items,
+    )
+
+
+def network_response(window: Window, group: str, rows: Sequence[NetworkRow]) -> NetworkResponse:
+    names = NETWORK_GROUPS[group]
+    return NetworkResponse(
+        window=WindowOut(start=window.start, end=window.end),
+        group=group,
+        items=[
+            NetworkItem(
+                name="/".join(r.key),
+                properties=dict(zip(names, r.key, strict=True)),
+                bytes=r.bytes,
+                gib=r.bytes / GIB,
+                cost=nano_to_usd(r.cost_nano_usd),
+                cost_nano_usd=r.cost_nano_usd,
+                transfer_cost=nano_to_usd(r.transfer_nano_usd),
+                receiver_side_cost=nano_to_usd(r.receiver_side_nano_usd),
+                nat_cost=nano_to_usd(r.nat_nano_usd),
+                co2e_grams=r.co2e_ug / UG_PER_G,
+            )
+            for r in rows
+        ],
+        total_cost=nano_to_usd(sum(r.cost_nano_usd for r in rows)),
+        total_bytes=sum(r.bytes for r in rows),
     )

@@ -128,6 +128,7 @@ FLOW_COLUMNS: Final = """
     dst_region LowCardinality(String),
     dst_ip String,
     via_nat_gateway UInt8,
+    ingress UInt8,
     bytes UInt64,
     transfer_nano_usd Int64,
     receiver_side_nano_usd Int64,

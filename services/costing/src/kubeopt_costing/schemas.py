@@ -111,3 +111,25 @@ class TrendsResponse(BaseModel):
     currency: str = "USD"
     buckets: list[WindowOut]
     items: list[TrendItem]
+
+
+class NetworkItem(BaseModel):
+    name: str
+    properties: dict[str, str]
+    bytes: int
+    gib: float
+    cost: Decimal = Field(description="Transfer + receiver side + NAT, USD")
+    cost_nano_usd: int
+    transfer_cost: Decimal
+    receiver_side_cost: Decimal = Field(description="AWS cross-AZ: the receiving side's charge")
+    nat_cost: Decimal
+    co2e_grams: float
+
+
+class NetworkResponse(BaseModel):
+    window: WindowOut
+    group: str
+    currency: str = "USD"
+    items: list[NetworkItem]
+    total_cost: Decimal
+    total_bytes: int

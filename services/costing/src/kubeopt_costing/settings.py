@@ -18,6 +18,13 @@ class PricingSettings(BaseModel):
     options: dict[str, str] = {}  # for third-party cost models
 
 
+class NetworkSettings(BaseModel):
+    """Network pricing: price data (None = packaged) and what counts as a private address."""
+
+    prices_dir: Path | None = None
+    private_cidrs: list[str] | None = None  # None: RFC 1918, 100.64/10, link-local, ULA
+
+
 class IngestSettings(BaseModel):
     batch_size: int = Field(default=64, ge=1, le=1000)
     fetch_timeout_s: float = Field(default=0.5, gt=0)
@@ -29,5 +36,6 @@ class CostingSettings(ServiceSettings):
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     pricing: PricingSettings = PricingSettings()
     ingest: IngestSettings = IngestSettings()
+    network: NetworkSettings = NetworkSettings()
     raw_retention_days: int = Field(default=15, ge=1)
     rollup_retention_days: int = Field(default=400, ge=1)

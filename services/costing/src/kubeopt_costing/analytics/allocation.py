@@ -14,7 +14,7 @@ from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_costing.domain.aggregation import UNALLOCATED, AggregateKey
 from kubeopt_costing.domain.allocation import IDLE
 from kubeopt_costing.domain.windows import Window
-from kubeopt_costing.schema import COST_SUMS, RESOURCE_SUMS
+from kubeopt_costing.schema import COST_SUMS, RESOURCE_SUMS, ROLLUP_KEY, ROLLUP_LAST
 
 MEASURES = (*RESOURCE_SUMS, *COST_SUMS)
 DAY = timedelta(days=1)
@@ -57,13 +57,31 @@ class BucketRow:
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """Where rows come from: one table, or hourly edges around a daily middle (``segments``)."""
+
     table: str
     time_column: str
     resolution: str
+    segments: tuple[tuple[str, str, datetime, datetime], ...] = ()
 
     @property
     def raw(self) -> bool:
         return self.table == "cost_allocation"
+
+    def from_clause(self, db: str, params: dict[str, object]) -> str:
+        """``FROM`` text: the table, or a UNION ALL of rollup segments exposing ``hour``."""
+        if not self.segments:
+            return f"{db}.{self.table}"
+        columns = ", ".join((*ROLLUP_KEY, *ROLLUP_LAST, *RESOURCE_SUMS, *COST_SUMS))
+        parts = []
+        for i, (table, column, start, end) in enumerate(self.segments):
+            params[f"seg{i}_start"], params[f"seg{i}_end"] = start, end
+            parts.append(
+                f"SELECT {column} AS hour, {columns} FROM {db}.{table} "
+                f"WHERE {column} >= {{seg{i}_start:DateTime('UTC')}} "
+                f"AND {column} < {{seg{i}_end:DateTime('UTC')}}"
+            )
+        return "(" + " UNION ALL ".join(parts) + ")"
 
 
 def _day_aligned(t: datetime) -> bool:
@@ -161,7 +179,8 @@ def query_allocation(ch: ClickHouse, q: AllocationQuery) -> tuple[Source, list[B
     sql = (
         f"SELECT {', '.join(group)}, {', '.join(measures)}, "
         f"groupUniqArray(price_source) AS price_sources "
-        f"FROM {ch.database}.{source.table} WHERE {' AND '.join(_conditions(q, source, params))} "
+        f"FROM {source.from_clause(ch.database, params)} "
+        f"WHERE {' AND '.join(_conditions(q, source, params))} "
         f"GROUP BY {', '.join(aliases)}"
     )
     rows = [

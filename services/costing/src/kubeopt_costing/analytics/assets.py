@@ -50,7 +50,7 @@ def query_node_assets(
         f"sum({node_cost}) AS cost, sum(cpu_cost_nano_usd) AS cpu, "
         "sum(memory_cost_nano_usd) AS memory, sum(gpu_cost_nano_usd) AS gpu, "
         f"sumIf({node_cost}, namespace = '{IDLE}') AS idle "
-        f"FROM {ch.database}.{source.table} WHERE {where} "
+        f"FROM {source.from_clause(ch.database, params)} WHERE {where} "
         "GROUP BY cluster, node ORDER BY cost DESC"
     )
     return [
