@@ -109,8 +109,10 @@ async def test_usage_becomes_spend_events_and_answers_queries(
 
 
 async def test_trace_runs_from_publish_to_the_clickhouse_write(
-    costing: ServiceRuntime, nc: Client, spans: InMemorySpanExporter
+    spans: InMemorySpanExporter, costing: ServiceRuntime, nc: Client
 ) -> None:
+    # ``spans`` comes first: the tracer provider must exist before the service builds its
+    # tracers, as it does in production (tracing is configured before build).
     cluster = f"t-{uuid.uuid4().hex[:8]}"
     with trace.get_tracer("test").start_as_current_span("collector.window") as root:
         await EventPublisher(nc).publish(usage(0, cluster=cluster))

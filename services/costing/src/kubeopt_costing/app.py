@@ -17,6 +17,7 @@ from kubeopt_common.web import ReadinessCheck, create_api
 from kubeopt_costing.analytics import CostStore
 from kubeopt_costing.analytics.network import NetworkStore
 from kubeopt_costing.api import build_network_router, build_router
+from kubeopt_costing.carbon_catalog import load_carbon_catalog
 from kubeopt_costing.domain.network import DEFAULT_PRIVATE_CIDRS, parse_cidrs
 from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.handlers import CostingHandlers
@@ -41,7 +42,10 @@ def build(
         raw_retention_days=settings.raw_retention_days,
         rollup_retention_days=settings.rollup_retention_days,
     )
-    service = CostingService(store, prices, producer=SERVICE)
+    carbon = load_carbon_catalog(
+        settings.carbon.data_dir, profiles_file=settings.carbon.profiles_file
+    )
+    service = CostingService(store, prices, producer=SERVICE, carbon=carbon)
     bus = Bus(settings.nats, service=SERVICE, registry=registry)
     runtime = ServiceRuntime(name=SERVICE, api_settings=settings.api, bus=bus)
 

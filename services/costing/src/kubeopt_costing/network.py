@@ -12,19 +12,46 @@ from datetime import UTC, datetime
 
 from kubeopt_common.events import FlowsObserved
 from kubeopt_costing.analytics.network import FlowRows, NetworkRow, NetworkStore, flow_ingest_id
-from kubeopt_costing.domain.network import IpNetwork, NetworkPrices, price_flows
+from kubeopt_costing.domain.carbon import CarbonCoefficients, network_carbon_ug
+from kubeopt_costing.domain.network import (
+    FlowClass,
+    IpNetwork,
+    NetworkPrices,
+    PricedFlow,
+    price_flows,
+)
 from kubeopt_costing.domain.windows import Window
 
-# (event, priced index) -> µg CO2e of that flow; plugged in by the carbon model.
-FlowCarbon = Callable[[FlowsObserved], list[int]]
+# (event, its priced flows) -> µg CO2e per flow; plugged in by the carbon model.
+FlowCarbon = Callable[[FlowsObserved, Sequence[PricedFlow]], list[int]]
 
 
 def _month_start(t: datetime) -> datetime:
     return datetime(t.year, t.month, 1, tzinfo=UTC)
 
 
-def _no_carbon(event: FlowsObserved) -> list[int]:
+def _no_carbon(event: FlowsObserved, priced: Sequence[PricedFlow]) -> list[int]:  # noqa: ARG001
     return [0] * len(event.flows)
+
+
+def network_footprint(coefficients: CarbonCoefficients) -> FlowCarbon:
+    """CCF: only inter-region traffic sent from inside the cluster costs energy (kWh/GB)."""
+
+    def carbon(event: FlowsObserved, priced: Sequence[PricedFlow]) -> list[int]:
+        return [
+            network_carbon_ug(
+                coefficients,
+                provider=event.provider,
+                region=flow.src.region or event.region,
+                bytes_sent=flow.bytes_sent,
+                at=event.window_start,
+            )
+            if price.flow_class is FlowClass.CROSS_REGION and not price.ingress
+            else 0
+            for flow, price in zip(event.flows, priced, strict=True)
+        ]
+
+    return carbon
 
 
 class NetworkService:
@@ -62,7 +89,7 @@ class NetworkService:
                 internet_bytes_month_to_date=month_volume[month],
                 private_cidrs=self._private,
             )
-            rows.add(batch, priced, self._carbon(batch))
+            rows.add(batch, priced, self._carbon(batch, priced))
         if len(rows):
             token = hashlib.sha256(",".join(sorted(map(str, fresh))).encode()).hexdigest()[:40]
             self._store.insert(rows, dedup_token=f"flows/{token}")

@@ -25,6 +25,7 @@ from kubeopt_costing.analytics import (
 from kubeopt_costing.analytics.assets import NodeAsset, query_node_assets
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
+from kubeopt_costing.domain.carbon import CarbonCoefficients
 from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.domain.sharing import Group, merge, share_costs, share_idle
 from kubeopt_costing.domain.windows import Window
@@ -64,10 +65,18 @@ def batch_token(event_ids: Sequence[str]) -> str:
 
 
 class CostingService:
-    def __init__(self, store: CostStore, prices: NodePricer, *, producer: str) -> None:
+    def __init__(
+        self,
+        store: CostStore,
+        prices: NodePricer,
+        *,
+        producer: str,
+        carbon: CarbonCoefficients | None = None,
+    ) -> None:
         self._store = store
         self._prices = prices
         self._producer = producer
+        self._carbon = carbon
 
     def ingest(self, batches: Sequence[UsageSampled]) -> IngestResult:
         """Price and store the batches not stored yet; return the spend totals they touched.
@@ -83,7 +92,7 @@ class CostingService:
                 fresh.setdefault(str(batch.event_id), batch)
         rows = CostRows()
         for batch in fresh.values():
-            price_batch(batch, self._prices, rows)
+            price_batch(batch, self._prices, rows, self._carbon)
         if len(rows):
             self._store.insert_costs(rows, dedup_token=batch_token(list(fresh)))
         touched = {(b.cluster, utc_hour(b.window_start)) for b in batches}

@@ -25,6 +25,13 @@ class NetworkSettings(BaseModel):
     private_cidrs: list[str] | None = None  # None: RFC 1918, 100.64/10, link-local, ULA
 
 
+class CarbonSettings(BaseModel):
+    """CCF coefficients and grid factors (None = packaged); optional hourly intensity profiles."""
+
+    data_dir: Path | None = None
+    profiles_file: Path | None = None
+
+
 class IngestSettings(BaseModel):
     batch_size: int = Field(default=64, ge=1, le=1000)
     fetch_timeout_s: float = Field(default=0.5, gt=0)
@@ -37,5 +44,6 @@ class CostingSettings(ServiceSettings):
     pricing: PricingSettings = PricingSettings()
     ingest: IngestSettings = IngestSettings()
     network: NetworkSettings = NetworkSettings()
+    carbon: CarbonSettings = CarbonSettings()
     raw_retention_days: int = Field(default=15, ge=1)
     rollup_retention_days: int = Field(default=400, ge=1)

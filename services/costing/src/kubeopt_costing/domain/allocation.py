@@ -16,37 +16,12 @@ from operator import add
 from typing import Any, Final
 
 from kubeopt_common.events import NodeUsage, UsageSampled, WorkloadKind
+from kubeopt_costing.domain.carbon import CarbonCoefficients, node_carbon, split_node_carbon
 from kubeopt_costing.domain.pricing import NodePricer, ResourceCosts, split_node_cost, window_cost
+from kubeopt_costing.domain.shares import allocate
 
 IDLE: Final = "__idle__"
 _KIND_TEXT: Final = {kind: kind.value for kind in WorkloadKind}  # plain str for the engine
-
-
-@dataclass(frozen=True, slots=True)
-class Share:
-    """One consumer's basis and the cost it was allocated."""
-
-    basis: int
-    cost_nano_usd: int
-
-
-def allocate(total_nano_usd: int, bases: Sequence[int], capacity: int) -> tuple[list[int], int]:
-    """Split ``total_nano_usd`` (the cost of ``capacity`` units) over ``bases``.
-
-    Returns (cost per basis, idle). Each share is ``total × basis / max(capacity, Σ bases)``
-    floored, so over-committed nodes are scaled down and Σ shares + idle == total, idle ≥ 0.
-    A node with no capacity of a resource (e.g. no GPU) allocates nothing.
-    """
-    denominator = max(capacity, sum(bases))
-    if denominator <= 0 or total_nano_usd <= 0:
-        return [0] * len(bases), max(total_nano_usd, 0)
-    shares = [total_nano_usd * basis // denominator for basis in bases]
-    return shares, total_nano_usd - sum(shares)
-
-
-def scaled(basis: int, capacity: int, total_basis: int) -> int:
-    """The basis after scaling an over-committed node down to its capacity."""
-    return basis if total_basis <= capacity else basis * capacity // total_basis
 
 
 @dataclass
@@ -103,8 +78,10 @@ def ingest_id(event: UsageSampled) -> int:
     return event.event_id.int >> 65
 
 
-def price_batch(event: UsageSampled, book: NodePricer, rows: CostRows) -> None:
-    """Append the cost rows of every node in ``event`` to ``rows``."""
+def price_batch(
+    event: UsageSampled, book: NodePricer, rows: CostRows, carbon: CarbonCoefficients | None = None
+) -> None:
+    """Append the cost (and, with ``carbon``, energy and CO2e) rows of every node in ``event``."""
     start = int(event.window_start.timestamp())
     for node_usage in event.nodes:
         node = node_usage.node
@@ -127,7 +104,11 @@ def price_batch(event: UsageSampled, book: NodePricer, rows: CostRows) -> None:
             price.source.value,
             ingest_id(event),
         )
-        _price_node(node_usage, costs, facts, event.label_sets, rows)
+        cpu_basis, mem_basis = _price_node(node_usage, costs, facts, event.label_sets, rows)
+        if carbon is None:
+            _no_footprint(rows, len(node_usage.containers) + 1)
+        else:
+            _footprint(event, node_usage, carbon, (cpu_basis, mem_basis), rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +135,8 @@ def _price_node(
     facts: _NodeFacts,
     label_sets: Sequence[dict[str, str]],
     rows: CostRows,
-) -> None:
+) -> tuple[list[int], list[int]]:
+    """Write the node's cost rows; returns the CPU and memory bases (for carbon)."""
     node, c = usage.node, usage.containers
     cpu_cap, mem_cap = node.cpu_capacity_millicores, node.memory_capacity_bytes
     cpu_basis = list(map(max, c.cpu_request_millicores, c.cpu_usage_millicores))
@@ -192,14 +174,59 @@ def _price_node(
     totals = map(add, map(add, cpu_cost, mem_cost), gpu_cost)
     _extend(rows.total_cost_nano_usd, totals, cpu_idle + mem_idle + gpu_idle)
     zeros = [0] * (len(c) + 1)
-    for column in (
-        rows.pv_bytes,
-        rows.pv_cost_nano_usd,
-        rows.energy_uwh,
-        rows.co2e_ug,
-        rows.co2e_marginal_ug,
-    ):
+    rows.pv_bytes.extend(zeros)
+    rows.pv_cost_nano_usd.extend(zeros)
+    return cpu_basis, mem_basis
+
+
+def _no_footprint(rows: CostRows, count: int) -> None:
+    zeros = [0] * count
+    for column in (rows.energy_uwh, rows.co2e_ug, rows.co2e_marginal_ug):
         column.extend(zeros)
+
+
+def _footprint(
+    event: UsageSampled,
+    usage: NodeUsage,
+    carbon: CarbonCoefficients,
+    bases: tuple[list[int], list[int]],
+    rows: CostRows,
+) -> None:
+    """Energy (µWh, with PUE) and CO2e (µg) of the node split like its cost; idle keeps the rest."""
+    node, c = usage.node, usage.containers
+    footprint = node_carbon(
+        carbon,
+        provider=event.provider,
+        region=event.region,
+        node=node,
+        window_start=event.window_start,
+        window_seconds=event.window_seconds,
+        cpu_usage_millicores=sum(c.cpu_usage_millicores),
+    )
+    cpu_basis, mem_basis = bases
+    split = {
+        "cpu_bases": cpu_basis,
+        "cpu_capacity": node.cpu_capacity_millicores,
+        "memory_bases": mem_basis,
+        "memory_capacity": node.memory_capacity_bytes,
+        "gpu_bases": c.gpu_request,
+        "gpu_capacity": node.gpu_count,
+    }
+    co2e, co2e_idle = split_node_carbon(footprint, **split)  # type: ignore[arg-type]
+    marginal, marginal_idle = split_node_carbon(footprint, marginal=True, **split)  # type: ignore[arg-type]
+    _extend(rows.co2e_ug, co2e, co2e_idle)
+    _extend(rows.co2e_marginal_ug, marginal, marginal_idle)
+    pue = footprint.pue
+    cpu_e, cpu_idle = allocate(
+        int(footprint.compute_uwh * pue), cpu_basis, node.cpu_capacity_millicores
+    )
+    mem_e, mem_idle = allocate(
+        int(footprint.memory_uwh * pue), mem_basis, node.memory_capacity_bytes
+    )
+    gpu_e, gpu_idle = allocate(int(footprint.gpu_uwh * pue), c.gpu_request, node.gpu_count)
+    _extend(
+        rows.energy_uwh, map(add, map(add, cpu_e, mem_e), gpu_e), cpu_idle + mem_idle + gpu_idle
+    )
 
 
 def _extend(column: list[Any], values: Iterable[Any], last: Any) -> None:
