@@ -25,7 +25,7 @@ def _quote(pricer: NodePricer, request: NodePriceRequest, node: Node) -> NodePri
     current = pricer.node_price(
         cluster=request.cluster, provider=request.provider, region=request.region, node=node
     )
-    hourly = split_node_cost(current.hourly_nano_usd, node, pricer.ratios)
+    hourly = split_node_cost(current.hourly_nano_usd, node, current.ratios)
     return NodePriceQuote(
         node=node.name,
         instance_type=node.instance_type,

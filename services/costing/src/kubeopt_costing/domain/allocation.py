@@ -89,7 +89,7 @@ def price_batch(
             cluster=event.cluster, provider=event.provider, region=event.region, node=node
         )
         costs = split_node_cost(
-            window_cost(price.hourly_nano_usd, event.window_seconds), node, book.ratios
+            window_cost(price.hourly_nano_usd, event.window_seconds), node, price.ratios
         )
         facts = _NodeFacts(
             start,

@@ -1,8 +1,18 @@
-"""Node prices: catalog lookup, overrides, defaults, and the CPU/RAM/GPU split.
+"""Prices: nodes, persistent volumes, load balancers and cluster fees, in integer nano-USD.
 
-Every price is an integer nano-USD per hour. A node whose instance type is not in the catalog is
-priced from the provider's per-vCPU / per-GiB / per-GPU defaults and *flagged* (``source``), never
-silently priced at zero.
+Node prices come from, in order: a pinned override (node name > node label > instance type),
+the catalog's list price, or the provider's per-vCPU / per-GiB / per-GPU defaults. A node
+priced from defaults (unknown instance type or region) is *flagged* (``PriceSource.DEFAULT``),
+never silently priced at zero.
+
+Conventions every function here keeps:
+
+* A month is :data:`HOURS_PER_MONTH` = 730 hours (the cloud providers' and Kubecost's
+  convention). A per-month price becomes per-hour as ``floor(month / 730)``.
+* A negotiated discount of ``bps`` basis points turns a list price into
+  ``floor(list × (10000 − bps) / 10000)`` (:func:`apply_discount`), in the unit the method
+  returns. Overrides are effective prices and are never discounted again.
+* Every rounding is a floor to one nano-USD, so no price is ever rounded up.
 """
 
 from __future__ import annotations
@@ -12,12 +22,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import Protocol
+from typing import Final, Protocol
 
 from kubeopt_common.events import CapacityType, Node, Provider
 
-GIB = 1024**3
-MILLI = 1000
+GIB: Final = 1024**3
+MILLI: Final = 1000
+HOURS_PER_MONTH: Final = 730
+BPS_SCALE: Final = 10_000
+ALL_CLUSTERS: Final = "*"
+# OpenCost's configs/default.json storage price ($0.04 per GiB-month), for a catalog without one.
+FALLBACK_STORAGE_NANO_USD_PER_GIB_MONTH: Final = 40_000_000
 
 
 class PriceSource(StrEnum):
@@ -26,12 +41,45 @@ class PriceSource(StrEnum):
     DEFAULT = "default"
 
 
+class PriceCategory(StrEnum):
+    """What a negotiated discount applies to."""
+
+    COMPUTE = "compute"
+    STORAGE = "storage"
+    LOAD_BALANCER = "load_balancer"
+    CLUSTER_FEE = "cluster_fee"
+    NETWORK = "network"
+
+
+def apply_discount(list_nano_usd: int, discount_bps: int) -> int:
+    """``floor(list × (10000 − bps) / 10000)``: the price after a discount of ``bps`` / 100 %."""
+    return list_nano_usd * (BPS_SCALE - discount_bps) // BPS_SCALE
+
+
+def per_hour_from_per_month(nano_usd_per_month: int) -> int:
+    """A monthly price per hour, month = 730 hours, floored to a nano-USD."""
+    return nano_usd_per_month // HOURS_PER_MONTH
+
+
+def storage_cost_nano_usd(*, nano_usd_per_gib_month: int, size_bytes: int, seconds: int) -> int:
+    """Exact cost of ``size_bytes`` kept for ``seconds`` at a per-GiB-month price (one floor)."""
+    return nano_usd_per_gib_month * size_bytes * seconds // (GIB * HOURS_PER_MONTH * 3600)
+
+
 @dataclass(frozen=True, slots=True)
 class InstancePrice:
-    """List prices of one instance type in one region, nano-USD per hour."""
+    """List prices of one instance type in one region, nano-USD per hour.
+
+    ``gpu_count`` is the number of GPUs included in the price; GPUs a node has beyond it (GCP's
+    attached accelerators) are priced separately.
+    """
 
     on_demand_nano_usd_per_hour: int
     spot_nano_usd_per_hour: int | None = None
+    gpu_count: int = 0
+
+    def hourly(self, *, spot: bool) -> int | None:
+        return self.spot_nano_usd_per_hour if spot else self.on_demand_nano_usd_per_hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,42 +92,6 @@ class UnitPrices:
     spot_cpu_nano_usd_per_vcpu_hour: int
     spot_ram_nano_usd_per_gib_hour: int
     spot_gpu_nano_usd_per_gpu_hour: int
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderCatalog:
-    provider: Provider
-    defaults: UnitPrices
-    # (region, instance_type) -> price
-    instances: Mapping[tuple[str, str], InstancePrice]
-
-
-@dataclass(frozen=True, slots=True)
-class PriceOverride:
-    """A pinned price. Empty match fields match anything; the most specific match wins."""
-
-    hourly_nano_usd: int
-    instance_type: str = ""
-    capacity_type: CapacityType | None = None
-    cluster: str = ""
-    node: str = ""
-
-    @property
-    def specificity(self) -> int:
-        return (
-            (8 if self.node else 0)
-            + (4 if self.cluster else 0)
-            + (2 if self.instance_type else 0)
-            + (1 if self.capacity_type else 0)
-        )
-
-    def matches(self, *, cluster: str, node: Node) -> bool:
-        return (
-            (not self.node or self.node == node.name)
-            and (not self.cluster or self.cluster == cluster)
-            and (not self.instance_type or self.instance_type == node.instance_type)
-            and (self.capacity_type is None or self.capacity_type == node.capacity_type)
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +124,172 @@ def _weights(
 
 
 @dataclass(frozen=True, slots=True)
+class StoragePrices:
+    """PV list prices of one provider, nano-USD per GiB-month.
+
+    ``per_gib_month_nano_usd`` is keyed by (region, price class), e.g. ("us-east-1", "gp3");
+    ``class_names`` maps Kubernetes StorageClass names to price classes.
+    """
+
+    default_class: str
+    per_gib_month_nano_usd: Mapping[tuple[str, str], int]
+    class_names: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCatalog:
+    """One provider's list prices; lookups in an unknown region use ``base_region``, flagged."""
+
+    provider: Provider
+    defaults: UnitPrices
+    # (region, instance_type) -> price
+    instances: Mapping[tuple[str, str], InstancePrice]
+    ratios: SplitRatios = field(default_factory=SplitRatios)
+    base_region: str = ""
+    storage: StoragePrices | None = None
+    # region -> nano-USD per load balancer-hour
+    load_balancer_nano_usd_per_hour: Mapping[str, int] = field(default_factory=dict)
+    cluster_fee_nano_usd_per_hour: int = 0
+    # Node label naming the model of attached GPUs, and the price per GPU-hour of each model.
+    accelerator_label: str = ""
+    accelerators: Mapping[str, InstancePrice] = field(default_factory=dict)
+
+    def listing(self, region: str, instance_type: str) -> tuple[InstancePrice, PriceSource] | None:
+        listed = self.instances.get((region, instance_type))
+        if listed is not None:
+            return listed, PriceSource.CATALOG
+        listed = self.instances.get((self.base_region, instance_type))
+        return None if listed is None else (listed, PriceSource.DEFAULT)
+
+    def storage_price(self, region: str, storage_class: str) -> tuple[int, PriceSource]:
+        """List price per GiB-month; an unknown class is priced as the default class, flagged."""
+        if self.storage is None:
+            return FALLBACK_STORAGE_NANO_USD_PER_GIB_MONTH, PriceSource.DEFAULT
+        table = self.storage.per_gib_month_nano_usd
+        price_class = self.storage.class_names.get(storage_class)
+        source = PriceSource.CATALOG
+        if price_class is None:
+            price_class, source = self.storage.default_class, PriceSource.DEFAULT
+        price = table.get((region, price_class))
+        if price is None:
+            price, source = table[self.base_region, price_class], PriceSource.DEFAULT
+        return price, source
+
+    def load_balancer_price(self, region: str) -> int:
+        table = self.load_balancer_nano_usd_per_hour
+        return table.get(region, table.get(self.base_region, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class CustomUnitPrices:
+    """Per-unit prices pinned by a custom price file, nano-USD per unit-hour (exact fractions:
+    a per-month input is divided by 730 here, and the node's price is floored once)."""
+
+    cpu_nano_usd_per_vcpu_hour: Fraction
+    ram_nano_usd_per_gib_hour: Fraction
+    gpu_nano_usd_per_gpu_hour: Fraction
+
+    def __post_init__(self) -> None:
+        if self.ram_nano_usd_per_gib_hour <= 0:
+            msg = "the RAM price must be positive (it anchors the CPU:RAM:GPU split)"
+            raise ValueError(msg)
+
+    def node_hourly_nano_usd(self, node: Node) -> int:
+        total = (
+            self.cpu_nano_usd_per_vcpu_hour * node.cpu_capacity_millicores / MILLI
+            + self.ram_nano_usd_per_gib_hour * node.memory_capacity_bytes / GIB
+            + self.gpu_nano_usd_per_gpu_hour * node.gpu_count
+        )
+        return int(total)
+
+    @property
+    def ratios(self) -> SplitRatios:
+        """The split these prices imply, so each resource is charged at its pinned price."""
+        ram = self.ram_nano_usd_per_gib_hour
+        return SplitRatios(
+            self.cpu_nano_usd_per_vcpu_hour / ram, self.gpu_nano_usd_per_gpu_hour / ram
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PriceOverride:
+    """A pinned node price: ``hourly_nano_usd`` or per-unit ``unit_prices`` (exactly one).
+
+    Empty match fields match anything. Precedence: node name > node labels > instance type >
+    none; ties go to more labels, then a cluster, then a capacity type; then to the first listed.
+    """
+
+    hourly_nano_usd: int | None = None
+    instance_type: str = ""
+    capacity_type: CapacityType | None = None
+    cluster: str = ""
+    node: str = ""
+    node_labels: tuple[tuple[str, str], ...] = ()
+    unit_prices: CustomUnitPrices | None = None
+
+    def __post_init__(self) -> None:
+        if (self.hourly_nano_usd is None) == (self.unit_prices is None):
+            msg = "an override pins either hourly_nano_usd or unit_prices, not both or neither"
+            raise ValueError(msg)
+
+    @property
+    def specificity(self) -> tuple[int, int, bool, bool]:
+        kind = 3 if self.node else 2 if self.node_labels else 1 if self.instance_type else 0
+        return kind, len(self.node_labels), bool(self.cluster), self.capacity_type is not None
+
+    def matches(self, *, cluster: str, node: Node) -> bool:
+        return (
+            (not self.node or self.node == node.name)
+            and (not self.cluster or self.cluster == cluster)
+            and (not self.instance_type or self.instance_type == node.instance_type)
+            and (self.capacity_type is None or self.capacity_type == node.capacity_type)
+            and all(node.labels.get(key) == value for key, value in self.node_labels)
+        )
+
+    def price(self, node: Node, ratios: SplitRatios) -> tuple[int, SplitRatios]:
+        """The node's hourly price and the split to use (a per-unit price implies its own)."""
+        if self.unit_prices is not None:
+            return self.unit_prices.node_hourly_nano_usd(node), self.unit_prices.ratios
+        assert self.hourly_nano_usd is not None  # noqa: S101 - guaranteed by __post_init__
+        return self.hourly_nano_usd, ratios
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    """A negotiated discount off list prices for one cluster (``"*"``: every other cluster)."""
+
+    cluster: str
+    discount_bps: int
+    applies_to: frozenset[PriceCategory]
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.discount_bps < BPS_SCALE:
+            msg = f"discount_bps must be in [0, {BPS_SCALE}), got {self.discount_bps}"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class StorageOverride:
+    """A pinned PV price for a StorageClass name (``cluster`` empty: every cluster)."""
+
+    storage_class: str
+    nano_usd_per_gib_month: int
+    cluster: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class NodePrice:
+    """A node's hourly price, where it came from, the discount applied and how to split it."""
+
     hourly_nano_usd: int
     source: PriceSource
+    discount_bps: int = 0
+    ratios: SplitRatios = field(default_factory=SplitRatios)
 
 
 class NodePricer(Protocol):
-    """What allocation needs from a cost model: each node's hourly price and the split ratios.
-
-    Cost models are plugins (entry-point group ``kubeopt.cost_models``); the built-in
-    ``catalog`` model is :class:`PriceBook`.
-    """
+    """What the cost engine needs from a cost model (entry-point group ``kubeopt.cost_models``;
+    the built-in ``catalog`` model is :class:`PriceBook`)."""
 
     @property
     def ratios(self) -> SplitRatios: ...
@@ -131,20 +298,58 @@ class NodePricer(Protocol):
         self, *, cluster: str, provider: Provider, region: str, node: Node
     ) -> NodePrice: ...
 
+    def pv_nano_usd_per_gib_hour(
+        self, *, cluster: str, provider: Provider, region: str, storage_class: str
+    ) -> tuple[int, PriceSource]: ...
+
+    def pv_nano_usd_per_gib_month(
+        self, *, cluster: str, provider: Provider, region: str, storage_class: str
+    ) -> tuple[int, PriceSource]: ...
+
+    def lb_nano_usd_per_hour(self, *, cluster: str, provider: Provider, region: str) -> int: ...
+
+    def cluster_fee_nano_usd_per_hour(self, *, cluster: str, provider: Provider) -> int: ...
+
+    def discount_bps(self, *, cluster: str, category: PriceCategory) -> int: ...
+
 
 @dataclass(frozen=True, slots=True)
 class PriceBook:
-    """Everything needed to price a node: catalogs per provider and pinned overrides."""
+    """Everything needed to price a cluster: catalogs per provider and a custom price file.
+
+    ``load_balancer_overrides`` and ``cluster_fee_overrides`` map a cluster ("" for every
+    cluster) to a pinned nano-USD per hour. ``ratios`` is the split of last resort; each
+    :class:`NodePrice` carries the split that belongs to it.
+    """
 
     catalogs: Mapping[Provider, ProviderCatalog]
     overrides: Sequence[PriceOverride] = ()
     ratios: SplitRatios = field(default_factory=SplitRatios)
+    discounts: Sequence[Discount] = ()
+    storage_overrides: Sequence[StorageOverride] = ()
+    load_balancer_overrides: Mapping[str, int] = field(default_factory=dict)
+    cluster_fee_overrides: Mapping[str, int] = field(default_factory=dict)
     # Prices of nodes already seen: a node costs the same every window.
     _memo: dict[tuple[object, ...], NodePrice] = field(default_factory=dict, compare=False)
+    _discount_table: dict[tuple[str, PriceCategory], int] = field(init=False, compare=False)
+    _label_keys: tuple[str, ...] = field(init=False, compare=False)
+    _gpu_label_keys: tuple[str, ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        table: dict[tuple[str, PriceCategory], int] = {}
+        for discount in self.discounts:
+            for category in discount.applies_to:
+                table.setdefault((discount.cluster, category), discount.discount_bps)
+        labels = sorted({key for o in self.overrides for key, _ in o.node_labels})
+        gpu_labels = sorted({c.accelerator_label for c in self.catalogs.values()} - {""})
+        object.__setattr__(self, "_discount_table", table)
+        object.__setattr__(self, "_label_keys", tuple(labels))
+        object.__setattr__(self, "_gpu_label_keys", tuple(gpu_labels))
 
     def node_price(self, *, cluster: str, provider: Provider, region: str, node: Node) -> NodePrice:
-        """Hourly price of ``node``: override, else catalog list price, else flagged default."""
-        key = (
+        """Hourly price of ``node``: override, else discounted list price, else flagged default."""
+        gpus = node.gpu_count
+        key: tuple[object, ...] = (
             cluster,
             provider,
             region,
@@ -153,8 +358,12 @@ class PriceBook:
             node.capacity_type,
             node.cpu_capacity_millicores,
             node.memory_capacity_bytes,
-            node.gpu_count,
+            gpus,
         )
+        # Labels change the price only through label overrides and attached-GPU models.
+        if self._label_keys or (gpus and self._gpu_label_keys):
+            keys = (*self._label_keys, *self._gpu_label_keys) if gpus else self._label_keys
+            key += tuple(map(node.labels.get, keys))
         price = self._memo.get(key)
         if price is None:
             if len(self._memo) > 100_000:
@@ -165,18 +374,82 @@ class PriceBook:
         return price
 
     def _lookup(self, *, cluster: str, provider: Provider, region: str, node: Node) -> NodePrice:
+        catalog = self._catalog(provider)
         override = _best_override(self.overrides, cluster=cluster, node=node)
         if override is not None:
-            return NodePrice(override.hourly_nano_usd, PriceSource.OVERRIDE)
+            hourly, ratios = override.price(node, catalog.ratios)
+            return NodePrice(hourly, PriceSource.OVERRIDE, 0, ratios)
+        hourly, source = _list_price(catalog, region=region, node=node)
+        bps = self.discount_bps(cluster=cluster, category=PriceCategory.COMPUTE)
+        return NodePrice(apply_discount(hourly, bps), source, bps, catalog.ratios)
+
+    def _catalog(self, provider: Provider) -> ProviderCatalog:
         catalog = self.catalogs.get(provider)
-        if catalog is None:
-            catalog = self.catalogs[Provider.ONPREM]
-        listed = catalog.instances.get((region, node.instance_type))
-        spot = node.capacity_type is CapacityType.SPOT
-        if listed is not None and not (spot and listed.spot_nano_usd_per_hour is None):
-            price = listed.spot_nano_usd_per_hour if spot else listed.on_demand_nano_usd_per_hour
-            return NodePrice(price or 0, PriceSource.CATALOG)
-        return NodePrice(_default_price(catalog.defaults, node, spot=spot), PriceSource.DEFAULT)
+        return catalog if catalog is not None else self.catalogs[Provider.ONPREM]
+
+    def discount_bps(self, *, cluster: str, category: PriceCategory) -> int:
+        """The discount (basis points) on ``category`` list prices in ``cluster``; 0 if none."""
+        table = self._discount_table
+        return table.get((cluster, category), table.get((ALL_CLUSTERS, category), 0))
+
+    def pv_nano_usd_per_gib_month(
+        self, *, cluster: str, provider: Provider, region: str, storage_class: str
+    ) -> tuple[int, PriceSource]:
+        """PV price per GiB-month of ``storage_class``, discounted; an unknown class is priced
+        as the provider's default class and flagged ``default``."""
+        pinned = self._storage_override(cluster, storage_class)
+        if pinned is not None:
+            return pinned, PriceSource.OVERRIDE
+        listed, source = self._catalog(provider).storage_price(region, storage_class)
+        bps = self.discount_bps(cluster=cluster, category=PriceCategory.STORAGE)
+        return apply_discount(listed, bps), source
+
+    def pv_nano_usd_per_gib_hour(
+        self, *, cluster: str, provider: Provider, region: str, storage_class: str
+    ) -> tuple[int, PriceSource]:
+        """PV price per GiB-hour: the list price per GiB-month ÷ 730 (floored), then discounted.
+
+        For exact window costs prefer :meth:`pv_nano_usd_per_gib_month` with
+        :func:`storage_cost_nano_usd` (one floor instead of two).
+        """
+        pinned = self._storage_override(cluster, storage_class)
+        if pinned is not None:
+            return per_hour_from_per_month(pinned), PriceSource.OVERRIDE
+        listed, source = self._catalog(provider).storage_price(region, storage_class)
+        bps = self.discount_bps(cluster=cluster, category=PriceCategory.STORAGE)
+        return apply_discount(per_hour_from_per_month(listed), bps), source
+
+    def _storage_override(self, cluster: str, storage_class: str) -> int | None:
+        best: StorageOverride | None = None
+        # A cluster's own price beats the every-cluster one.
+        for o in self.storage_overrides:
+            if (
+                o.storage_class == storage_class
+                and o.cluster in ("", cluster)
+                and (best is None or (o.cluster and not best.cluster))
+            ):
+                best = o
+        return None if best is None else best.nano_usd_per_gib_month
+
+    def lb_nano_usd_per_hour(self, *, cluster: str, provider: Provider, region: str) -> int:
+        """Hourly price of one load balancer (a Service of type LoadBalancer), discounted."""
+        pinned = self.load_balancer_overrides.get(cluster, self.load_balancer_overrides.get(""))
+        if pinned is not None:
+            return pinned
+        listed = self._catalog(provider).load_balancer_price(region)
+        return apply_discount(
+            listed, self.discount_bps(cluster=cluster, category=PriceCategory.LOAD_BALANCER)
+        )
+
+    def cluster_fee_nano_usd_per_hour(self, *, cluster: str, provider: Provider) -> int:
+        """Hourly management fee of the cluster's control plane (EKS/GKE/AKS), discounted."""
+        pinned = self.cluster_fee_overrides.get(cluster, self.cluster_fee_overrides.get(""))
+        if pinned is not None:
+            return pinned
+        listed = self._catalog(provider).cluster_fee_nano_usd_per_hour
+        return apply_discount(
+            listed, self.discount_bps(cluster=cluster, category=PriceCategory.CLUSTER_FEE)
+        )
 
 
 def _best_override(
@@ -189,6 +462,29 @@ def _best_override(
         ):
             best = candidate
     return best
+
+
+def _list_price(catalog: ProviderCatalog, *, region: str, node: Node) -> tuple[int, PriceSource]:
+    """Undiscounted hourly list price: catalog (base region if the region is unknown, flagged),
+    plus attached GPUs beyond those the listing includes; else per-unit defaults, flagged."""
+    spot = node.capacity_type is CapacityType.SPOT
+    found = catalog.listing(region, node.instance_type)
+    hourly = None if found is None else found[0].hourly(spot=spot)
+    if found is None or hourly is None:
+        return _default_price(catalog.defaults, node, spot=spot), PriceSource.DEFAULT
+    listed, source = found
+    extra_gpus = node.gpu_count - listed.gpu_count
+    if extra_gpus > 0:
+        gpu = catalog.accelerators.get(node.labels.get(catalog.accelerator_label, ""))
+        gpu_hourly = None if gpu is None else gpu.hourly(spot=spot)
+        if gpu_hourly is None:
+            units = catalog.defaults
+            gpu_hourly = (
+                units.spot_gpu_nano_usd_per_gpu_hour if spot else units.gpu_nano_usd_per_gpu_hour
+            )
+            source = PriceSource.DEFAULT
+        hourly += extra_gpus * gpu_hourly
+    return hourly, source
 
 
 def _default_price(units: UnitPrices, node: Node, *, spot: bool) -> int:
