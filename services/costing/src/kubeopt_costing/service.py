@@ -26,6 +26,7 @@ from kubeopt_costing.analytics.assets import NodeAsset, query_node_assets
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.carbon import CarbonCoefficients
+from kubeopt_costing.domain.footprint import Footprints
 from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.domain.sharing import Group, merge, share_costs, share_idle
 from kubeopt_costing.domain.windows import Window
@@ -76,7 +77,7 @@ class CostingService:
         self._store = store
         self._prices = prices
         self._producer = producer
-        self._carbon = carbon
+        self._footprints = Footprints(carbon) if carbon is not None else None
 
     def ingest(self, batches: Sequence[UsageSampled]) -> IngestResult:
         """Price and store the batches not stored yet; return the spend totals they touched.
@@ -92,7 +93,7 @@ class CostingService:
                 fresh.setdefault(str(batch.event_id), batch)
         rows = CostRows()
         for batch in fresh.values():
-            price_batch(batch, self._prices, rows, self._carbon)
+            price_batch(batch, self._prices, rows, self._footprints)
         if len(rows):
             self._store.insert_costs(rows, dedup_token=batch_token(list(fresh)))
         touched = {(b.cluster, utc_hour(b.window_start)) for b in batches}

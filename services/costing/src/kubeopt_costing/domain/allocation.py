@@ -16,7 +16,7 @@ from operator import add
 from typing import Any, Final
 
 from kubeopt_common.events import NodeUsage, UsageSampled, WorkloadKind
-from kubeopt_costing.domain.carbon import CarbonCoefficients, node_carbon, split_node_carbon
+from kubeopt_costing.domain.footprint import Footprints, split_footprint
 from kubeopt_costing.domain.pricing import NodePricer, ResourceCosts, split_node_cost, window_cost
 from kubeopt_costing.domain.shares import allocate
 
@@ -79,7 +79,7 @@ def ingest_id(event: UsageSampled) -> int:
 
 
 def price_batch(
-    event: UsageSampled, book: NodePricer, rows: CostRows, carbon: CarbonCoefficients | None = None
+    event: UsageSampled, book: NodePricer, rows: CostRows, carbon: Footprints | None = None
 ) -> None:
     """Append the cost (and, with ``carbon``, energy and CO2e) rows of every node in ``event``."""
     start = int(event.window_start.timestamp())
@@ -188,14 +188,13 @@ def _no_footprint(rows: CostRows, count: int) -> None:
 def _footprint(
     event: UsageSampled,
     usage: NodeUsage,
-    carbon: CarbonCoefficients,
+    footprints: Footprints,
     bases: tuple[list[int], list[int]],
     rows: CostRows,
 ) -> None:
     """Energy (µWh, with PUE) and CO2e (µg) of the node split like its cost; idle keeps the rest."""
     node, c = usage.node, usage.containers
-    footprint = node_carbon(
-        carbon,
+    footprint = footprints.node(
         provider=event.provider,
         region=event.region,
         node=node,
@@ -204,29 +203,18 @@ def _footprint(
         cpu_usage_millicores=sum(c.cpu_usage_millicores),
     )
     cpu_basis, mem_basis = bases
-    split = {
-        "cpu_bases": cpu_basis,
-        "cpu_capacity": node.cpu_capacity_millicores,
-        "memory_bases": mem_basis,
-        "memory_capacity": node.memory_capacity_bytes,
-        "gpu_bases": c.gpu_request,
-        "gpu_capacity": node.gpu_count,
-    }
-    co2e, co2e_idle = split_node_carbon(footprint, **split)  # type: ignore[arg-type]
-    marginal, marginal_idle = split_node_carbon(footprint, marginal=True, **split)  # type: ignore[arg-type]
-    _extend(rows.co2e_ug, co2e, co2e_idle)
-    _extend(rows.co2e_marginal_ug, marginal, marginal_idle)
-    pue = footprint.pue
-    cpu_e, cpu_idle = allocate(
-        int(footprint.compute_uwh * pue), cpu_basis, node.cpu_capacity_millicores
+    split = split_footprint(
+        footprint,
+        cpu_bases=cpu_basis,
+        cpu_capacity=node.cpu_capacity_millicores,
+        memory_bases=mem_basis,
+        memory_capacity=node.memory_capacity_bytes,
+        gpu_bases=c.gpu_request,
+        gpu_capacity=node.gpu_count,
     )
-    mem_e, mem_idle = allocate(
-        int(footprint.memory_uwh * pue), mem_basis, node.memory_capacity_bytes
-    )
-    gpu_e, gpu_idle = allocate(int(footprint.gpu_uwh * pue), c.gpu_request, node.gpu_count)
-    _extend(
-        rows.energy_uwh, map(add, map(add, cpu_e, mem_e), gpu_e), cpu_idle + mem_idle + gpu_idle
-    )
+    _extend(rows.co2e_ug, split.co2e_ug, split.co2e_idle_ug)
+    _extend(rows.co2e_marginal_ug, split.marginal_ug, split.marginal_idle_ug)
+    _extend(rows.energy_uwh, split.energy_uwh, split.energy_idle_uwh)
 
 
 def _extend(column: list[Any], values: Iterable[Any], last: Any) -> None:
