@@ -10,17 +10,20 @@ from fastapi import APIRouter, Query
 
 from kubeopt_common.web.problems import bad_param
 from kubeopt_costing.analytics import AllocationQuery
+from kubeopt_costing.analytics.anomalies import AnomalyStore
 from kubeopt_costing.domain.aggregation import AggregateError, parse_aggregate, parse_label_selector
 from kubeopt_costing.domain.windows import Window, WindowError, parse_step, parse_window
 from kubeopt_costing.network import NetworkService
 from kubeopt_costing.reports import (
     allocation_response,
+    anomalies_response,
     assets_response,
     network_response,
     trends_response,
 )
 from kubeopt_costing.schemas import (
     AllocationResponse,
+    AnomaliesResponse,
     AssetsResponse,
     NetworkResponse,
     TrendsResponse,
@@ -191,5 +194,39 @@ def build_network_router(network: NetworkService) -> APIRouter:
             network.report, resolved, group, clusters=tuple(cluster or ())
         )
         return network_response(resolved, group, rows)
+
+    return router
+
+
+def build_anomaly_router(store: AnomalyStore) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["anomalies"])
+
+    @router.get(
+        "/anomalies",
+        response_model=AnomaliesResponse,
+        summary="Spend anomalies per namespace and workload, as a timeline",
+        description=(
+            "Hours whose attributed cost was far from the seasonal baseline (same hour of the "
+            "week over the previous weeks, robust statistics), spikes and drops."
+        ),
+    )
+    async def anomalies(
+        window: Annotated[str, Query(description=WINDOW_HELP)] = "7d",
+        cluster: Annotated[list[str] | None, Query(description="Only these clusters")] = None,
+        namespace: Annotated[list[str] | None, Query(description="Only these namespaces")] = None,
+        severity: Annotated[
+            list[Literal["info", "warning", "critical"]] | None,
+            Query(description="Only these severities"),
+        ] = None,
+    ) -> AnomaliesResponse:
+        resolved = window_param(window)
+        records = await asyncio.to_thread(
+            store.timeline,
+            resolved,
+            clusters=tuple(cluster or ()),
+            namespaces=tuple(namespace or ()),
+            severities=tuple(severity or ()),
+        )
+        return anomalies_response(resolved, records)
 
     return router

@@ -15,18 +15,30 @@ from kubeopt_common.queries import NodePriceReply, NodePriceRequest, QuerySubjec
 from kubeopt_common.runtime import ServiceRuntime
 from kubeopt_common.web import ReadinessCheck, create_api
 from kubeopt_costing.analytics import CostStore
+from kubeopt_costing.analytics.anomalies import AnomalyStore
 from kubeopt_costing.analytics.network import NetworkStore
-from kubeopt_costing.api import build_network_router, build_router
+from kubeopt_costing.anomaly_watch import AnomalyWatch
+from kubeopt_costing.api import build_anomaly_router, build_network_router, build_router
 from kubeopt_costing.carbon_catalog import load_carbon_catalog
+from kubeopt_costing.domain.anomalies import AnomalyPolicy
+from kubeopt_costing.domain.money import usd_to_nano
 from kubeopt_costing.domain.network import DEFAULT_PRIVATE_CIDRS, parse_cidrs
 from kubeopt_costing.domain.pricing import NodePricer
 from kubeopt_costing.handlers import CostingHandlers
 from kubeopt_costing.network import NetworkService
 from kubeopt_costing.network_catalog import load_network_prices
 from kubeopt_costing.service import CostingService
-from kubeopt_costing.settings import CostingSettings
+from kubeopt_costing.settings import AnomalySettings, CostingSettings
 
 SERVICE = "costing"
+
+
+def anomaly_policy(settings: AnomalySettings) -> AnomalyPolicy:
+    return AnomalyPolicy(
+        threshold=settings.threshold,
+        detect_drops=settings.detect_drops,
+        min_cost_nano_usd=usd_to_nano(settings.min_cost_usd_per_hour),
+    )
 
 
 def build(
@@ -66,7 +78,12 @@ def build(
             else DEFAULT_PRIVATE_CIDRS
         ),
     )
-    handlers = CostingHandlers(service, network, bus)
+    watch = (
+        AnomalyWatch(AnomalyStore(ch), anomaly_policy(settings.anomalies), producer=SERVICE)
+        if settings.anomalies.enabled
+        else None
+    )
+    handlers = CostingHandlers(service, network, bus, watch)
     ingest = settings.ingest
     bus.consume(
         Subject.USAGE_SAMPLED,
@@ -101,7 +118,11 @@ def build(
         description="Attributed Kubernetes spend: allocation by namespace, workload, node, label.",
         version=version("kubeopt-costing"),
         token=settings.api.token.get_secret_value(),
-        routers=[build_router(service), build_network_router(network)],
+        routers=[
+            build_router(service),
+            build_network_router(network),
+            build_anomaly_router(AnomalyStore(ch)),
+        ],
         readiness=[
             ReadinessCheck("nats", bus.ping),
             ReadinessCheck("clickhouse", clickhouse_ready),

@@ -9,6 +9,7 @@ from kubeopt_common.bus import Bus, Delivery
 from kubeopt_common.events import FlowsObserved, InventorySnapshotted, UsageSampled
 from kubeopt_common.queries import NodePriceReply, NodePriceRequest
 from kubeopt_common.telemetry.logging import get_logger
+from kubeopt_costing.anomaly_watch import AnomalyWatch
 from kubeopt_costing.network import NetworkService
 from kubeopt_costing.service import CostingService
 
@@ -16,16 +17,26 @@ log = get_logger(__name__)
 
 
 class CostingHandlers:
-    def __init__(self, service: CostingService, network: NetworkService, bus: Bus) -> None:
+    def __init__(
+        self,
+        service: CostingService,
+        network: NetworkService,
+        bus: Bus,
+        anomalies: AnomalyWatch | None = None,
+    ) -> None:
         self._service = service
         self._network = network
         self._bus = bus
+        self._anomalies = anomalies
 
     async def on_usage(self, deliveries: Sequence[Delivery[UsageSampled]]) -> None:
         result = await asyncio.to_thread(self._service.ingest, [d.event for d in deliveries])
         # Published only after the ClickHouse insert returned; a crash before this point makes
         # the batch come back, be skipped as stored, and its totals be published again.
         await self._bus.publisher.publish_many(result.spend_events)
+        if self._anomalies is not None:
+            found = await asyncio.to_thread(self._anomalies.observe, [d.event for d in deliveries])
+            await self._bus.publisher.publish_many(found)
         log.debug(
             "costing.ingested",
             stored=result.stored_batches,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kubeopt_costing.analytics import MEASURES
 from kubeopt_costing.analytics.allocation import bucket_windows
+from kubeopt_costing.analytics.anomalies import AnomalyRecord
 from kubeopt_costing.analytics.assets import NodeAsset
 from kubeopt_costing.analytics.network import NETWORK_GROUPS, NetworkRow
 from kubeopt_costing.domain.aggregation import AggregateKey
@@ -17,6 +18,8 @@ from kubeopt_costing.schemas import (
     AllocationItem,
     AllocationResponse,
     AllocationSet,
+    AnomaliesResponse,
+    AnomalyOut,
     AssetsResponse,
     NetworkItem,
     NetworkResponse,
@@ -221,4 +224,28 @@ def network_response(window: Window, group: str, rows: Sequence[NetworkRow]) -> 
         ],
         total_cost=nano_to_usd(sum(r.cost_nano_usd for r in rows)),
         total_bytes=sum(r.bytes for r in rows),
+    )
+
+
+def anomalies_response(window: Window, records: Sequence[AnomalyRecord]) -> AnomaliesResponse:
+    return AnomaliesResponse(
+        window=WindowOut(start=window.start, end=window.end),
+        anomalies=[
+            AnomalyOut(
+                anomaly_id=r.anomaly_id,
+                cluster=r.cluster,
+                namespace=r.namespace,
+                workload=r.workload,
+                window=WindowOut(start=r.hour, end=r.hour + timedelta(hours=1)),
+                expected_cost=nano_to_usd(r.expected_nano_usd),
+                actual_cost=nano_to_usd(r.actual_nano_usd),
+                expected_nano_usd=r.expected_nano_usd,
+                actual_nano_usd=r.actual_nano_usd,
+                score=r.score,
+                direction=r.direction,
+                severity=r.severity,
+                baseline=r.baseline,
+            )
+            for r in records
+        ],
     )

@@ -133,3 +133,24 @@ class NetworkResponse(BaseModel):
     items: list[NetworkItem]
     total_cost: Decimal
     total_bytes: int
+
+
+class AnomalyOut(BaseModel):
+    anomaly_id: str
+    cluster: str
+    namespace: str
+    workload: str = Field(description="Empty for a namespace-level anomaly")
+    window: WindowOut
+    expected_cost: Decimal
+    actual_cost: Decimal
+    expected_nano_usd: int
+    actual_nano_usd: int
+    score: float = Field(description="Deviation in robust spreads (modified z-score)")
+    direction: str = Field(description="spike or drop")
+    severity: str = Field(description="info, warning or critical")
+    baseline: str = Field(description="hour_of_week, hour_of_day or recent")
+
+
+class AnomaliesResponse(BaseModel):
+    window: WindowOut
+    anomalies: list[AnomalyOut] = Field(description="Timeline, oldest first")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -32,6 +33,15 @@ class CarbonSettings(BaseModel):
     profiles_file: Path | None = None
 
 
+class AnomalySettings(BaseModel):
+    """Spend anomaly detection (seasonal hour-of-week baseline; see domain/anomalies.py)."""
+
+    enabled: bool = True
+    threshold: float = Field(default=3.5, gt=0)
+    min_cost_usd_per_hour: Decimal = Field(default=Decimal("0.10"), ge=0)
+    detect_drops: bool = True
+
+
 class IngestSettings(BaseModel):
     batch_size: int = Field(default=64, ge=1, le=1000)
     fetch_timeout_s: float = Field(default=0.5, gt=0)
@@ -45,5 +55,6 @@ class CostingSettings(ServiceSettings):
     ingest: IngestSettings = IngestSettings()
     network: NetworkSettings = NetworkSettings()
     carbon: CarbonSettings = CarbonSettings()
+    anomalies: AnomalySettings = AnomalySettings()
     raw_retention_days: int = Field(default=15, ge=1)
     rollup_retention_days: int = Field(default=400, ge=1)
