@@ -56,9 +56,13 @@ class AnomalyWatch:
         needed = set(sampled_hours(hour, self._policy)) | {hour}
         findings: list[Finding] = []
         for workloads in (False, True):
-            for key, history in self._store.hourly_costs(
-                cluster, needed, workloads=workloads
-            ).items():
+            series = self._store.hourly_costs(
+                cluster,
+                needed,
+                workloads=workloads,
+                min_cost_nano_usd=self._policy.min_cost_nano_usd,
+            )
+            for key, history in series.items():
                 actual = history.pop(hour, 0)
                 finding = judge(key, hour, actual, history, self._policy)
                 if finding is not None:

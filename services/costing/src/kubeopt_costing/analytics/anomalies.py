@@ -43,16 +43,22 @@ class AnomalyStore:
         return None if latest is None or latest.timestamp() == 0 else latest
 
     def hourly_costs(
-        self, cluster: str, hours: Iterable[datetime], *, workloads: bool
+        self, cluster: str, hours: Iterable[datetime], *, workloads: bool, min_cost_nano_usd: int
     ) -> dict[SeriesKey, dict[datetime, int]]:
-        """Attributed (non-idle) cost per series and hour, for the given hours only."""
+        """Attributed (non-idle) cost per series and hour, for the given hours only.
+
+        Series that never reach ``min_cost_nano_usd`` in any of those hours are left out: the
+        detector could not fire on them, and fleets have many tiny workloads.
+        """
         workload = "workload" if workloads else "''"
         rows = self._ch.query(
-            f"SELECT namespace, {workload} AS w, hour, sum(total_cost_nano_usd) AS cost "
-            f"FROM {self._db}.cost_allocation_hourly WHERE cluster = {{cluster:String}} "
-            "AND hour IN {hours:Array(DateTime('UTC'))} "
-            f"AND namespace != '{IDLE}' GROUP BY namespace, w, hour",
-            {"cluster": cluster, "hours": sorted(hours)},
+            f"WITH g AS (SELECT namespace, {workload} AS w, hour, "
+            f"sum(total_cost_nano_usd) AS cost FROM {self._db}.cost_allocation_hourly "
+            "WHERE cluster = {cluster:String} AND hour IN {hours:Array(DateTime('UTC'))} "
+            f"AND namespace != '{IDLE}' GROUP BY namespace, w, hour) "
+            "SELECT namespace, w, hour, cost FROM g WHERE (namespace, w) IN "
+            "(SELECT namespace, w FROM g WHERE cost >= {min_cost:Int64})",
+            {"cluster": cluster, "hours": sorted(hours), "min_cost": min_cost_nano_usd},
         )
         series: dict[SeriesKey, dict[datetime, int]] = {}
         for r in rows:
