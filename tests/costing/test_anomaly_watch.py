@@ -16,7 +16,7 @@ from kubeopt_costing.domain.anomalies import AnomalyPolicy
 from kubeopt_costing.domain.windows import Window
 from kubeopt_costing.service import CostingService
 from tests.builders import make_container_sample, make_usage_sampled
-from tests.costing.fleet import GIB, HOUR, node_a
+from tests.costing.fleet import GIB, HOUR, node_a, usage
 
 POLICY = AnomalyPolicy(min_cost_nano_usd=1_000_000, min_deviation_nano_usd=500_000)
 
@@ -81,3 +81,13 @@ def test_a_spike_is_found_when_its_hour_closes(
     assert all(r.direction == "spike" for r in timeline)
     # The same batch again closes no new hour: nothing is judged twice.
     assert {e.event_id for e in watch.observe([following])} == set()
+
+
+def test_minute_windows_close_hours_too(
+    parts: tuple[CostingService, AnomalyWatch, AnomalyStore],
+) -> None:
+    service, watch, _ = parts
+    batches = [usage(m) for m in (58, 59, 61)]  # 10:58, 10:59, then 11:01 closes hour 10
+    service.ingest(batches)
+    assert watch.observe(batches[:2]) == []
+    assert watch.observe(batches[2:]) == []  # one closed hour, no history: nothing to report

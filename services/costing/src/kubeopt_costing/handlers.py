@@ -35,8 +35,7 @@ class CostingHandlers:
         # the batch come back, be skipped as stored, and its totals be published again.
         await self._bus.publisher.publish_many(result.spend_events)
         if self._anomalies is not None:
-            found = await asyncio.to_thread(self._anomalies.observe, [d.event for d in deliveries])
-            await self._bus.publisher.publish_many(found)
+            await self._watch([d.event for d in deliveries])
         log.debug(
             "costing.ingested",
             stored=result.stored_batches,
@@ -44,6 +43,16 @@ class CostingHandlers:
             rows=result.rows,
             spend_events=len(result.spend_events),
         )
+
+    async def _watch(self, batches: list[UsageSampled]) -> None:
+        """Anomaly detection must never fail the ingest it follows: the costs are stored."""
+        assert self._anomalies is not None  # noqa: S101 - checked by the caller
+        try:
+            found = await asyncio.to_thread(self._anomalies.observe, batches)
+        except Exception:
+            log.exception("costing.anomaly_watch_failed", batches=len(batches))
+            return
+        await self._bus.publisher.publish_many(found)
 
     async def on_flows(self, deliveries: Sequence[Delivery[FlowsObserved]]) -> None:
         rows = await asyncio.to_thread(self._network.ingest, [d.event for d in deliveries])
