@@ -18,6 +18,7 @@ from kubeopt_costing.reports import (
     allocation_response,
     anomalies_response,
     assets_response,
+    carbon_response,
     network_response,
     trends_response,
 )
@@ -25,6 +26,7 @@ from kubeopt_costing.schemas import (
     AllocationResponse,
     AnomaliesResponse,
     AssetsResponse,
+    CarbonResponse,
     NetworkResponse,
     TrendsResponse,
 )
@@ -125,6 +127,26 @@ def build_router(service: CostingService) -> APIRouter:
         )
         result = await asyncio.to_thread(service.allocate, query)
         return allocation_response(resolved, keys, result, step_s=step_s)
+
+    @router.get(
+        "/carbon",
+        response_model=CarbonResponse,
+        tags=["carbon"],
+        summary="Energy and CO2e per group (CCF method), average and marginal kept apart",
+    )
+    async def carbon(
+        window: Annotated[str, Query(description=WINDOW_HELP)],
+        aggregate: Annotated[str, Query(description=AGGREGATE_HELP)] = "namespace",
+        cluster: Annotated[list[str] | None, Query(description="Only these clusters")] = None,
+    ) -> CarbonResponse:
+        resolved = window_param(window)
+        try:
+            keys = parse_aggregate(aggregate)
+        except AggregateError as err:
+            raise bad_param("aggregate", str(err)) from err
+        query = AllocationQuery(resolved, keys, clusters=tuple(cluster or ()))
+        result, network_ug = await asyncio.to_thread(service.carbon, query)
+        return carbon_response(resolved, keys, result, network_ug)
 
     @router.get(
         "/assets",

@@ -21,6 +21,8 @@ from kubeopt_costing.schemas import (
     AnomaliesResponse,
     AnomalyOut,
     AssetsResponse,
+    CarbonItem,
+    CarbonResponse,
     NetworkItem,
     NetworkResponse,
     NodeAssetOut,
@@ -248,4 +250,27 @@ def anomalies_response(window: Window, records: Sequence[AnomalyRecord]) -> Anom
             )
             for r in records
         ],
+    )
+
+
+def carbon_response(
+    window: Window, keys: Sequence[AggregateKey], result: AllocationResult, network_ug: int
+) -> CarbonResponse:
+    items = [
+        CarbonItem(
+            name="/".join(g.key),
+            properties={k.name: v for k, v in zip(keys, g.key, strict=True)},
+            energy_kwh=g.measures.get("energy_uwh", 0) / 1e9,
+            co2e_grams=g.measures.get("co2e_ug", 0) / UG_PER_G,
+            co2e_marginal_grams=g.measures.get("co2e_marginal_ug", 0) / UG_PER_G,
+            cost=nano_to_usd(g.measures.get("total_cost_nano_usd", 0)),
+        )
+        for g in sorted(result.groups, key=lambda g: -g.measures.get("co2e_ug", 0))
+    ]
+    return CarbonResponse(
+        window=WindowOut(start=window.start, end=window.end),
+        aggregate=[k.name for k in keys],
+        items=items,
+        total_co2e_grams=sum(i.co2e_grams for i in items),
+        network_co2e_grams=network_ug / UG_PER_G,
     )

@@ -154,3 +154,21 @@ class AnomalyOut(BaseModel):
 class AnomaliesResponse(BaseModel):
     window: WindowOut
     anomalies: list[AnomalyOut] = Field(description="Timeline, oldest first")
+
+
+class CarbonItem(BaseModel):
+    name: str
+    properties: dict[str, str]
+    energy_kwh: float = Field(description="Compute, memory and GPU energy, PUE included")
+    co2e_grams: float = Field(description="Operational (average grid intensity) + embodied")
+    co2e_marginal_grams: float = Field(description="Operational at the marginal intensity")
+    cost: Decimal
+
+
+class CarbonResponse(BaseModel):
+    window: WindowOut
+    aggregate: list[str]
+    method: str = "Cloud Carbon Footprint (CCF) coefficients, per container per window"
+    items: list[CarbonItem]
+    total_co2e_grams: float
+    network_co2e_grams: float = Field(description="Inter-region traffic, attributed to senders")

@@ -23,6 +23,7 @@ from kubeopt_costing.analytics import (
     utc_hour,
 )
 from kubeopt_costing.analytics.assets import NodeAsset, query_node_assets
+from kubeopt_costing.analytics.network import network_co2e_ug
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.carbon import CarbonCoefficients
@@ -144,6 +145,12 @@ class CostingService:
         return [
             AllocationRow(g.key, g.measures, tuple(sorted(g.price_sources))) for g in result.groups
         ]
+
+    def carbon(self, query: AllocationQuery) -> tuple[AllocationResult, int]:
+        """Allocation with its energy/CO2e measures, plus the window's network CO2e (µg)."""
+        return self.allocate(query), network_co2e_ug(
+            self._store.clickhouse, query.window, clusters=query.clusters
+        )
 
     def node_assets(self, window: Window, *, clusters: tuple[str, ...]) -> list[NodeAsset]:
         return query_node_assets(self._store.clickhouse, window, clusters=clusters)

@@ -160,3 +160,16 @@ class NetworkStore:
             )
             for r in self._ch.query(sql, params)
         ]
+
+
+def network_co2e_ug(ch: ClickHouse, window: Window, *, clusters: tuple[str, ...]) -> int:
+    """CO2e of the network traffic in ``window`` (inter-region only carries energy)."""
+    params: dict[str, object] = {"start": window.start, "end": window.end}
+    where = "window_start >= {start:DateTime('UTC')} AND window_start < {end:DateTime('UTC')}"
+    if clusters:
+        where += " AND cluster IN {clusters:Array(String)}"
+        params["clusters"] = list(clusters)
+    rows = ch.query(
+        f"SELECT sum(co2e_ug) AS total FROM {ch.database}.network_flows WHERE {where}", params
+    )
+    return int(rows[0]["total"] or 0) if rows else 0
