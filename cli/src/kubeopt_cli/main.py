@@ -176,6 +176,78 @@ def trends(
         _fail(str(err), _api_exit_code(err))
 
 
+@app.command()
+def network(
+    window: Annotated[str, typer.Option(help="1h, 24h, 7d, or 'start,end'.")] = "24h",
+    by: Annotated[str, typer.Option(help="class, source, pair, namespace or cluster.")] = "class",
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="table, json or csv.")
+    ] = OutputFormat.TABLE,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Network cost: by class (in-zone, cross-zone, cross-region, internet), sender or pair."""
+    _view(
+        "/v1/network",
+        [("window", window), ("group", by)],
+        output,
+        data_dir,
+        f"Network cost by {by}, {window}",
+    )
+
+
+@app.command()
+def carbon(
+    window: Annotated[str, typer.Option(help="1h, 24h, 7d, or 'start,end'.")] = "24h",
+    by: Annotated[
+        str, typer.Option(help="namespace, workload, cluster, node, label:KEY …")
+    ] = "namespace",
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="table, json or csv.")
+    ] = OutputFormat.TABLE,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Energy and CO2e per group (CCF method; average and marginal grid intensity)."""
+    _view(
+        "/v1/carbon",
+        [("window", window), ("aggregate", by)],
+        output,
+        data_dir,
+        f"Carbon by {by}, {window}",
+    )
+
+
+@app.command()
+def anomalies(
+    window: Annotated[str, typer.Option(help="24h, 7d, or 'start,end'.")] = "7d",
+    severity: Annotated[
+        list[str] | None, typer.Option(help="info, warning, critical (repeatable).")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="table, json or csv.")
+    ] = OutputFormat.TABLE,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Spend anomalies (seasonal baseline), oldest first."""
+    params = [("window", window)] + [("severity", s) for s in severity or []]
+    _view("/v1/anomalies", params, output, data_dir, f"Anomalies, {window}")
+
+
+def _view(
+    path: str,
+    params: list[tuple[str, str]],
+    output: OutputFormat,
+    data_dir: Path | None,
+    title: str,
+) -> None:
+    from kubeopt_cli.reports import show_view
+
+    settings = _with_data_dir(_settings(), data_dir)
+    try:
+        show_view(settings, path=path, params=params, fmt=output, console=console, title=title)
+    except ApiError as err:
+        _fail(str(err), _api_exit_code(err))
+
+
 def _with_data_dir(settings: CliSettings, data_dir: Path | None) -> CliSettings:
     return settings if data_dir is None else settings.model_copy(update={"data_dir": data_dir})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -93,3 +94,85 @@ def show_trends(
     render(
         rows, columns=TREND_COLUMNS, fmt=fmt, console=console, title=f"Trend by {by}, step {step}"
     )
+
+
+NETWORK_COLUMNS = (
+    ("name", "name"),
+    ("gib", "GiB"),
+    ("cost", "cost $"),
+    ("nat_cost", "NAT $"),
+    ("co2e_grams", "gCO2e"),
+)
+CARBON_COLUMNS = (
+    ("name", "name"),
+    ("energy_kwh", "kWh"),
+    ("co2e_grams", "gCO2e"),
+    ("co2e_marginal_grams", "gCO2e marginal"),
+    ("cost", "cost $"),
+)
+ANOMALY_COLUMNS = (
+    ("start", "hour"),
+    ("cluster", "cluster"),
+    ("namespace", "namespace"),
+    ("workload", "workload"),
+    ("direction", "direction"),
+    ("severity", "severity"),
+    ("expected_cost", "expected $"),
+    ("actual_cost", "actual $"),
+    ("score", "score"),
+)
+
+
+def show_view(
+    settings: CliSettings,
+    *,
+    path: str,
+    params: list[tuple[str, str]],
+    fmt: OutputFormat,
+    console: Console,
+    title: str,
+) -> None:
+    """The network, carbon and anomalies views: fetch, flatten, render."""
+    url, token = resolve(settings, "costing")
+    answer = get_json(url, token, path, params)
+    columns: Sequence[tuple[str, str]]
+    if path == "/v1/network":
+        rows, columns = answer["items"], NETWORK_COLUMNS
+        display = [
+            {
+                **r,
+                "gib": f"{r['gib']:,.2f}",
+                "cost": _money(r["cost"]),
+                "nat_cost": _money(r["nat_cost"]),
+                "co2e_grams": f"{r['co2e_grams']:,.1f}",
+            }
+            for r in rows
+        ]
+    elif path == "/v1/carbon":
+        rows, columns = answer["items"], CARBON_COLUMNS
+        display = [
+            {
+                **r,
+                "energy_kwh": f"{r['energy_kwh']:,.3f}",
+                "co2e_grams": f"{r['co2e_grams']:,.1f}",
+                "co2e_marginal_grams": f"{r['co2e_marginal_grams']:,.1f}",
+                "cost": _money(r["cost"]),
+            }
+            for r in rows
+        ]
+    else:
+        rows = [{**a, "start": a["window"]["start"]} for a in answer["anomalies"]]
+        columns = ANOMALY_COLUMNS
+        display = [
+            {
+                **r,
+                "expected_cost": _money(r["expected_cost"]),
+                "actual_cost": _money(r["actual_cost"]),
+                "score": f"{r['score']:.1f}",
+            }
+            for r in rows
+        ]
+    if fmt is OutputFormat.TABLE:
+        render(display, columns=columns, fmt=fmt, console=console, title=title)
+    else:
+        render(rows, columns=columns, fmt=fmt, console=console, raw=answer)
