@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from pydantic import BaseModel, SecretStr
 from kubeopt_common.bus import EventPublisher
 from kubeopt_common.bus.queries import QueryError, ask
 from kubeopt_common.bus.server import free_port
-from kubeopt_common.events import Provider, SpendUpdated, Subject
+from kubeopt_common.events import DeadLetter, Provider, SpendUpdated, Subject
 from kubeopt_common.plugins import PluginError
 from kubeopt_common.queries import NodePriceReply, NodePriceRequest, QuerySubject
 from kubeopt_common.runtime import ServiceRuntime, run_service
@@ -176,3 +177,44 @@ async def test_a_malformed_price_query_gets_an_error_reply(
     assert reply.error.startswith("invalid request: provider")
     with pytest.raises(QueryError, match="invalid request"):
         await ask(nc, QuerySubject.NODE_PRICES, PricesQueryProbe(), NodePriceReply)
+
+
+async def test_bad_samples_are_dead_lettered_and_the_rest_is_priced(
+    costing: ServiceRuntime, nc: Client
+) -> None:
+    cluster = f"t-{uuid.uuid4().hex[:8]}"
+    event = usage(0, cluster=cluster)
+    doc = json.loads(event.model_dump_json())
+    doc["nodes"][0]["containers"]["cpu_usage_millicores"][1] = -5  # etl's usage is impossible
+    dead: list[DeadLetter] = []
+
+    async def collect(msg: Msg) -> None:
+        dead.append(DeadLetter.model_validate_json(msg.data))
+
+    await nc.subscribe("kubeopt.v1.deadletter.costing.usage", cb=collect)
+    await nc.jetstream().publish(
+        event.subject, json.dumps(doc).encode(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
+    )
+    url = f"http://127.0.0.1:{costing.api_settings.port}"
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as client:
+        params = {
+            "window": "2026-11-20T10:00:00Z,2026-11-20T11:00:00Z",
+            "aggregate": "workload",
+            "cluster": cluster,
+            "include_idle": "false",
+        }
+        async with asyncio.timeout(30):
+            while not (
+                items := (await client.get("/v1/allocation", params=params)).json()["items"]
+            ):
+                await asyncio.sleep(0.2)
+    assert [i["name"] for i in items] == ["web"]  # etl was rejected, web was priced
+    async with asyncio.timeout(10):
+        while not dead:
+            await asyncio.sleep(0.1)
+    assert dead[0].reason.startswith(
+        "rejected 1 item(s): node-a/data/etl-1/main: cpu_usage_millicores: -5 is negative"
+    )
+    assert json.loads(dead[0].original_bytes()) == doc  # nothing of the original is lost

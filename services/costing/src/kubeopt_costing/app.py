@@ -9,7 +9,13 @@ from prometheus_client import CollectorRegistry
 
 from kubeopt_common.bus import Bus, ConsumerPolicy
 from kubeopt_common.clickhouse import open_clickhouse
-from kubeopt_common.events import FlowsObserved, InventorySnapshotted, Subject, UsageSampled
+from kubeopt_common.events import (
+    FlowsObserved,
+    InventorySnapshotted,
+    Subject,
+    UsageSampled,
+    salvage_usage,
+)
 from kubeopt_common.plugins import PluginGroup, load
 from kubeopt_common.queries import NodePriceReply, NodePriceRequest, QuerySubject
 from kubeopt_common.runtime import ServiceRuntime
@@ -95,6 +101,7 @@ def build(
             fetch_timeout_s=ingest.fetch_timeout_s,
             max_deliver=ingest.max_deliver,
         ),
+        salvage=salvage_usage,  # bad samples are dead-lettered, the rest of the batch is priced
     )
     bus.serve(QuerySubject.NODE_PRICES, NodePriceRequest, NodePriceReply, handlers.on_price_query)
     bus.consume(

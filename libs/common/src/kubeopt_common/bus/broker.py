@@ -23,6 +23,7 @@ from kubeopt_common.bus.consume import (
     ConsumerPolicy,
     ConsumerRunner,
     E,
+    Salvage,
 )
 from kubeopt_common.bus.publish import EventPublisher
 from kubeopt_common.bus.queries import QueryServer, Rep, Req
@@ -122,6 +123,7 @@ class Bus:
         policy: ConsumerPolicy,
         *,
         cluster: str | None = None,
+        salvage: Salvage[E] | None = None,
     ) -> ConsumerRunner[E]:
         """Register a durable pull consumer of ``subject`` (all clusters unless ``cluster``)."""
         runner = ConsumerRunner(
@@ -132,6 +134,7 @@ class Bus:
             handler=handler,
             dead_letters=self._publish_dead_letter,
             metrics=self.metrics,
+            salvage=salvage,
         )
         # for_cluster validates the name: "a.b" or "*" would silently widen the filter.
         subject_filter = for_cluster(subject, cluster) if cluster else subject.all_clusters

@@ -78,6 +78,8 @@ class Delivery(Generic[E]):
 
 
 BatchHandler = Callable[[Sequence[Delivery[E]]], Awaitable[None]]
+Salvage = Callable[[bytes], tuple[E, list[str]] | None]
+"""Keeps the valid part of an invalid message: (event, what was dropped and why) or None."""
 DeadLetterSink = Callable[[str, DeadLetter, str], Awaitable[None]]
 """(subject, record, msg_id) -> publish."""
 
@@ -118,7 +120,9 @@ class ConsumerRunner(Generic[E]):
         handler: BatchHandler[E],
         dead_letters: DeadLetterSink,
         metrics: BusMetrics,
+        salvage: Salvage[E] | None = None,
     ) -> None:
+        self.salvage = salvage
         self.service = service
         self.subject = subject
         self.model = model
@@ -180,10 +184,13 @@ class ConsumerRunner(Generic[E]):
             try:
                 event = self.model.model_validate_json(msg.data)
             except ValidationError as err:
-                reason = f"invalid {self.model.__name__}: {_validation_summary(err)}"
-                await self.dead_letter(msg, reason)
-                await msg.ack()
-                continue
+                kept = self.salvage(msg.data) if self.salvage else None
+                if kept is None:
+                    reason = f"invalid {self.model.__name__}: {_validation_summary(err)}"
+                    await self.dead_letter(msg, reason)
+                    await msg.ack()
+                    continue
+                event = await self._partly_rejected(msg, *kept)
             delivery = Delivery(event, msg.subject, _num_delivered(msg), _stream_seq(msg))
             decoded.append((msg, delivery))
         if decoded:
@@ -191,6 +198,15 @@ class ConsumerRunner(Generic[E]):
         self._metrics.batch_seconds.labels(self.service, self.policy.durable).observe(
             time.perf_counter() - started
         )
+
+    async def _partly_rejected(self, msg: Msg, event: E, rejected: list[str]) -> E:
+        """Dead-letter what was dropped (with the original payload), count it, keep the rest."""
+        shown = "; ".join(rejected[:3]) + (
+            f" (+{len(rejected) - 3} more)" if len(rejected) > 3 else ""
+        )
+        await self.dead_letter(msg, f"rejected {len(rejected)} item(s): {shown}")
+        self._metrics.rejected.labels(self.service, self.policy.durable).inc(len(rejected))
+        return event
 
     async def _dispatch(self, decoded: list[tuple[Msg, Delivery[E]]]) -> None:
         try:

@@ -36,6 +36,7 @@ from kubeopt_common.events.usage import (
     NodeUsage,
     UsageBatchBuilder,
     UsageSampled,
+    salvage_usage,
 )
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -90,4 +91,5 @@ __all__ = [
     "dead_letter_subject",
     "event_id_for",
     "for_cluster",
+    "salvage_usage",
 ]

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
-from pydantic import Field, model_validator
+import orjson
+from pydantic import Field, ValidationError, model_validator
 
 from kubeopt_common.events.envelope import (
     Contract,
@@ -187,3 +188,73 @@ class UsageBatchBuilder:
         }
         data["label_set"] = [self._label_set(r.labels) for r in rows]
         return ContainerColumns.model_validate(data)
+
+
+_TEXT_COLUMNS = ("namespace", "pod", "workload", "container")
+_KINDS = frozenset(k.value for k in WorkloadKind)
+
+
+def _bad_value(column: str, value: Any, label_sets: int) -> str | None:
+    """Why ``value`` cannot stand in ``column`` (None when it can)."""
+    if column in _TEXT_COLUMNS:
+        return None if isinstance(value, str) and value else "empty or not text"
+    if column == "workload_kind":
+        return None if value in _KINDS else f"unknown workload kind {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{value!r} is not an integer"
+    if value < 0:
+        return f"{value} is negative"
+    if column == "label_set" and value >= label_sets:
+        return f"label set {value} does not exist"
+    return None
+
+
+def _salvage_node(node: Any, label_sets: int, rejected: list[str]) -> bool:
+    """Drop the node's unusable containers in place; False when the node itself is broken."""
+    if not isinstance(node, dict) or not isinstance(node.get("containers"), dict):
+        return False
+    columns = node["containers"]
+    count = len(columns.get("namespace") or [])
+    if any(
+        not isinstance(columns.get(c), list) or len(columns[c]) != count
+        for c in ContainerColumns.COLUMNS
+    ):
+        return False
+    keep = []
+    for i in range(count):
+        problems = [
+            f"{c}: {why}"
+            for c in ContainerColumns.COLUMNS
+            if (why := _bad_value(c, columns[c][i], label_sets)) is not None
+        ]
+        if problems:
+            who = "/".join(str(columns[c][i]) for c in ("namespace", "pod", "container"))
+            rejected.append(f"{node.get('node', {}).get('name', '?')}/{who}: {'; '.join(problems)}")
+        else:
+            keep.append(i)
+    for c in ContainerColumns.COLUMNS:
+        columns[c] = [columns[c][i] for i in keep]
+    return True
+
+
+def salvage_usage(data: bytes) -> tuple[UsageSampled, list[str]] | None:
+    """The usable part of an invalid ``usage.sampled`` message, and what was rejected.
+
+    Containers with a negative or non-integer measure, an empty name or an unknown kind are
+    dropped (one reason each); everything else in the batch is kept. None when the message is
+    not salvageable (not JSON, a broken envelope or node, or nothing was wrong with containers).
+    """
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list):
+        return None
+    label_sets = len(doc.get("label_sets") or [])
+    rejected: list[str] = []
+    if not all(_salvage_node(node, label_sets, rejected) for node in doc["nodes"]) or not rejected:
+        return None
+    try:
+        return UsageSampled.model_validate(doc), rejected
+    except ValidationError:
+        return None

@@ -14,6 +14,7 @@ class BusMetrics:
     processed: Counter
     dead_lettered: Counter
     redelivered: Counter
+    rejected: Counter
     batch_seconds: Histogram
 
     @classmethod
@@ -34,6 +35,12 @@ class BusMetrics:
             redelivered=Counter(
                 "kubeopt_bus_messages_nacked",
                 "Messages nacked for a later redelivery",
+                ["service", "consumer"],
+                registry=registry,
+            ),
+            rejected=Counter(
+                "kubeopt_bus_items_rejected",
+                "Items dropped from partly valid messages",
                 ["service", "consumer"],
                 registry=registry,
             ),
