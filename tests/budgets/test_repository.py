@@ -8,13 +8,14 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kubeopt_budgets import repository
+from kubeopt_budgets import repository, service
 from kubeopt_budgets.app import MIGRATIONS, SERVICE
 from kubeopt_budgets.domain import Period, SpendTotal, reduce_totals
+from kubeopt_budgets.schemas import BudgetIn
 from kubeopt_common.db.migrations import upgrade_to_head
 from kubeopt_common.db.session import create_engine, sessionmaker, unit_of_work
 from kubeopt_common.settings import DatabaseSettings
-from tests.budgets.builders import T0, WINDOW, spend_total
+from tests.budgets.builders import T0, WINDOW, spend_event, spend_total
 
 NOW = datetime(2026, 1, 6, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
@@ -132,5 +133,42 @@ async def test_migrations_and_repository_on_sqlite(tmp_path: Path) -> None:
         assert row is not None
         assert (row.cost_nano_usd, row.last_event_id, row.updated_at) == (50, large.event_id, NOW)
         assert [(r.windows, r.cost_nano_usd) for r in rows] == [(2, 55)]
+    finally:
+        await engine.dispose()
+
+
+async def test_evaluation_and_relay_on_sqlite(tmp_path: Path) -> None:
+    """The all-in-one store: a crossing is inserted once, then found by the relay."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'evaluation.db'}"
+    upgrade_to_head(script_location=MIGRATIONS, url=url, service=SERVICE)
+    engine = create_engine(DatabaseSettings(url=SecretStr(url)))
+    sessions = sessionmaker(engine)
+    now = datetime.now(UTC)
+    budget = BudgetIn.model_validate(
+        {
+            "name": "sqlite",
+            "scope": {"namespaces": ["shop"]},
+            "period": {"kind": "daily"},
+            "amount": "0.000001",
+            "thresholds": [{"pct": 50}, {"pct": 100}],
+        }
+    ).to_spec(budget_id="b-sqlite", created_at=now - timedelta(days=1))
+    event = spend_event(
+        window_start=now.replace(minute=0, second=0, microsecond=0), cost_nano_usd=700
+    )
+    try:
+        async with unit_of_work(sessions) as session:
+            await service.create_budget(session, budget, now=now)
+        for expected in ([50], []):
+            async with unit_of_work(sessions) as session:
+                totals = await service.record_spend(session, [event], now=now)
+                crossings = await service.evaluate_spend(session, totals, now=now)
+            assert [c.threshold_pct for c in crossings] == expected
+        async with unit_of_work(sessions) as session:
+            pending = await service.unpublished(session, crossed_before=now + timedelta(seconds=1))
+            assert [c.threshold_pct for c in pending] == [50]
+            await service.mark_published(session, [c.event_id for c in pending], now=now)
+        async with unit_of_work(sessions) as session:
+            assert await service.unpublished(session, crossed_before=now + timedelta(hours=1)) == []
     finally:
         await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -18,7 +19,7 @@ from kubeopt_common.events import (
     Target,
     WorkloadKind,
 )
-from kubeopt_notifier.domain import DeliveryResult, Notification
+from kubeopt_notifier.domain import DeliveryResult, Message, Notification
 from tests.builders import (
     make_anomaly_detected,
     make_budget_threshold_crossed,
@@ -81,24 +82,43 @@ def recommendation_event(**overrides: Any) -> RecommendationCreated:
     return make_recommendation_created(**{**fields, **overrides})
 
 
+def message_of(*notifications: Notification, channel: str = "team") -> Message:
+    """A message of ``notifications`` as the dispatcher would queue it."""
+    return Message(
+        message_id=uuid.uuid4(),
+        channel=channel,
+        route="0",
+        group_key="g" * 64,
+        group_labels={"cluster": "c1"},
+        notifications=notifications,
+        created_at=T0,
+    )
+
+
 class RecordingChannel:
-    """A test channel: remembers what it sent; fails the first ``failures`` sends per event."""
+    """A test channel: remembers what it sent; fails the first ``failures`` sends per message."""
 
     type: ClassVar[str] = "recording"
+    rate_limit: tuple[float, int] | None = None
 
-    def __init__(self, *, name: str, failures: int, sent: list[Notification]) -> None:
+    def __init__(self, *, name: str, failures: int, sent: list[Message]) -> None:
         self.name = name
         self._failures = failures
-        self._tries: dict[str, int] = {}
+        self._tries: dict[uuid.UUID, int] = {}
         self.sent = sent
 
-    async def send(self, notification: Notification) -> DeliveryResult:
-        key = str(notification.source_event_id)
-        self._tries[key] = self._tries.get(key, 0) + 1
-        if self._tries[key] <= self._failures:
-            return DeliveryResult.retryable("HTTP 503 from the test endpoint", retry_after_s=0.5)
-        self.sent.append(notification)
+    async def send(self, message: Message) -> DeliveryResult:
+        tries = self._tries[message.message_id] = self._tries.get(message.message_id, 0) + 1
+        if tries <= self._failures:
+            return DeliveryResult.retryable("HTTP 503 from the test endpoint")
+        self.sent.append(message)
         return DeliveryResult.delivered()
+
+    async def check(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
 
 
 class RecordingChannelType:
@@ -107,9 +127,13 @@ class RecordingChannelType:
     type = "recording"
 
     def __init__(self) -> None:
-        self.sent: dict[str, list[Notification]] = {}
+        self.sent: dict[str, list[Message]] = {}
 
     def from_params(self, *, name: str, params: Mapping[str, JsonValue]) -> RecordingChannel:
         failures = params.get("failures", 0)
         assert isinstance(failures, int)
         return RecordingChannel(name=name, failures=failures, sent=self.sent.setdefault(name, []))
+
+    def event_ids(self, channel: str) -> list[uuid.UUID]:
+        """Source events sent on ``channel``, in order."""
+        return [n.source_event_id for m in self.sent.get(channel, []) for n in m.notifications]

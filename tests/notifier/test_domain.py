@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 import pytest
@@ -9,14 +10,21 @@ import pytest
 from kubeopt_common.events import Severity
 from kubeopt_notifier.domain import (
     DeliveryResult,
-    DeliveryStatus,
+    ResultStatus,
     budget_severity,
     format_usd,
     notification_from_anomaly,
     notification_from_budget,
     notification_from_recommendation,
 )
-from tests.notifier.builders import anomaly_event, budget_event, recommendation_event
+from kubeopt_notifier.domain.routing import fingerprint
+from tests.notifier.builders import (
+    T0,
+    anomaly_event,
+    budget_event,
+    message_of,
+    recommendation_event,
+)
 
 
 @pytest.mark.parametrize(
@@ -109,6 +117,26 @@ def test_recommendation_notification() -> None:
 def test_delivery_results() -> None:
     assert DeliveryResult.delivered().ok
     failed = DeliveryResult.failed("HTTP 400: invalid_blocks")
-    assert (failed.ok, failed.status, failed.error) == (False, DeliveryStatus.FAILED, failed.error)
+    assert (failed.ok, failed.status, failed.error) == (False, ResultStatus.FAILED, failed.error)
     retry = DeliveryResult.retryable("HTTP 429", retry_after_s=30)
-    assert (retry.status, retry.retry_after_s) == (DeliveryStatus.RETRYABLE, 30)
+    assert (retry.status, retry.retry_after_s) == (ResultStatus.RETRYABLE, 30)
+    assert DeliveryResult.gone("HTTP 410").status is ResultStatus.GONE
+
+
+def test_a_new_period_is_a_new_alert() -> None:
+    march = notification_from_budget(budget_event())
+    april = notification_from_budget(budget_event(period_start=T0 + timedelta(days=31)))
+    assert march.labels["period_start"] == "2026-03-01T00:00:00+00:00"
+    assert fingerprint(march.labels) != fingerprint(april.labels)
+
+
+def test_message_titles_single_and_digest() -> None:
+    one = message_of(notification_from_budget(budget_event()))
+    assert one.title == "Budget shop-monthly crossed 80% (actual)"
+    recs = message_of(*(notification_from_recommendation(recommendation_event()) for _ in range(3)))
+    assert recs.title == "3 new recommendations on c1"
+    mixed = message_of(
+        notification_from_budget(budget_event()), notification_from_anomaly(anomaly_event())
+    )
+    assert mixed.title == "2 notifications on c1"
+    assert mixed.severity is Severity.CRITICAL

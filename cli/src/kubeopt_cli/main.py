@@ -25,6 +25,16 @@ app = typer.Typer(
 console = Console()
 
 
+def _sub_apps() -> None:
+    """Command groups that live in their own modules."""
+    from kubeopt_cli import budgets
+
+    app.add_typer(budgets.app, name="budgets")
+
+
+_sub_apps()
+
+
 def _fail(message: str, code: int = 1) -> NoReturn:
     # Plain text on purpose: one line (no wrapping) and no markup parsing of [..] in messages.
     sys.stderr.write(f"error: {message}\n")

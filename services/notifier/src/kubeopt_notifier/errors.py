@@ -8,8 +8,32 @@ class NotifierError(Exception):
 
 
 class ChannelConfigError(NotifierError, ValueError):
-    """A configured channel names an unknown type or has invalid params; the message says which."""
+    """A channel names an unknown type or has invalid params; ``field`` names the input."""
+
+    def __init__(self, message: str, *, field: str = "params") -> None:
+        super().__init__(message)
+        self.field = field
 
 
-class DeliveryFailedError(NotifierError):
-    """At least one channel did not deliver; the bus redelivers the event later."""
+class ChannelUnreachableError(NotifierError):
+    """A channel's endpoint cannot be reached; the message names host and port, never the URL."""
+
+    def __init__(self, message: str, *, field: str = "params.url") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ChannelNotFoundError(NotifierError, LookupError):
+    """No channel has this name."""
+
+
+class ChannelReadOnlyError(NotifierError, ValueError):
+    """The channel is defined in settings; change it there."""
+
+
+class ChannelExistsError(NotifierError, ValueError):
+    """A channel with this name exists."""
+
+
+class SilenceNotFoundError(NotifierError, LookupError):
+    """No silence has this id."""

@@ -1,13 +1,14 @@
 """The channel plugin contract.
 
 An entry point in the ``kubeopt.channels`` group names a *channel type*: a class with a ``type``
-name and a ``from_params`` constructor. Each configured channel (settings ``channels``) is one
-instance, built from its ``params``; the notifier calls :meth:`Channel.send` for every
-notification and records the :class:`~kubeopt_notifier.domain.DeliveryResult`.
+name and a ``from_params`` constructor. Each configured channel is one instance, built from its
+``params``; the notifier's per-channel worker calls :meth:`Channel.send` for every message and
+records the :class:`~kubeopt_notifier.domain.DeliveryResult`.
 
-``send`` must not raise for delivery problems: it answers ``failed`` (the destination refused)
-or ``retryable`` (transient; ``retry_after_s`` when the destination said when). An exception
-or a timeout is recorded by the notifier as failed / retryable.
+``send`` must not raise for delivery problems: it answers ``failed`` (the destination refused),
+``gone`` (HTTP 410: disable the channel) or ``retryable`` (transient; ``retry_after_s`` when the
+destination said when). An exception or a timeout is recorded by the notifier as retryable.
+Errors must never contain the endpoint URL or a secret.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Protocol
 
 from pydantic import JsonValue
 
-from kubeopt_notifier.domain import DeliveryResult, Notification
+from kubeopt_notifier.domain import DeliveryResult, Message
 
 
 class Channel(Protocol):
@@ -33,7 +34,21 @@ class Channel(Protocol):
         """The channel type name, as registered in ``kubeopt.channels``."""
         ...
 
-    async def send(self, notification: Notification) -> DeliveryResult: ...
+    @property
+    def rate_limit(self) -> tuple[float, int] | None:
+        """(messages per second, burst) this destination tolerates; None = unlimited."""
+        ...
+
+    async def send(self, message: Message) -> DeliveryResult: ...
+
+    async def check(self) -> None:
+        """Raise ``ChannelUnreachableError`` if the endpoint cannot be reached (no message is
+        sent). Called when a channel is created through the API."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
 
 
 class ChannelType(Protocol):

@@ -1,4 +1,4 @@
-"""The ``log`` channel: each notification becomes one structured ``notify.delivered`` line.
+"""The ``log`` channel: each notification of a message becomes one ``notify.delivered`` line.
 
 Useful on its own (ship the service's JSON logs to any log pipeline) and as the always-present
 default channel of the all-in-one mode.
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 
 from kubeopt_common.telemetry.logging import get_logger
 from kubeopt_notifier.channels.params import parse_params
-from kubeopt_notifier.domain import DeliveryResult, Notification
+from kubeopt_notifier.domain import DeliveryResult, Message
 
 log = get_logger("kubeopt_notifier.channels.log")
 
@@ -32,6 +32,8 @@ class LogChannel:
 
     type: ClassVar[str] = "log"
 
+    rate_limit: tuple[float, int] | None = None
+
     def __init__(self, *, name: str, level: Literal["debug", "info", "warning"] = "info") -> None:
         self.name = name
         self._level = LEVELS[level]
@@ -41,19 +43,27 @@ class LogChannel:
         parsed = parse_params(LogParams, name=name, channel_type=cls.type, params=params)
         return cls(name=name, level=parsed.level)
 
-    async def send(self, notification: Notification) -> DeliveryResult:
-        log.log(
-            self._level,
-            "notify.delivered",
-            channel=self.name,
-            kind=notification.kind,
-            title=notification.title,
-            text=notification.text,
-            severity=notification.severity.value,
-            cluster=notification.cluster,
-            labels=notification.labels,
-            source_event_id=str(notification.source_event_id),
-            source_subject=notification.source_subject,
-            occurred_at=notification.occurred_at.isoformat(),
-        )
+    async def send(self, message: Message) -> DeliveryResult:
+        for notification in message.notifications:
+            log.log(
+                self._level,
+                "notify.delivered",
+                channel=self.name,
+                message_id=str(message.message_id),
+                kind=notification.kind,
+                title=notification.title,
+                text=notification.text,
+                severity=notification.severity.value,
+                cluster=notification.cluster,
+                labels=notification.labels,
+                source_event_id=str(notification.source_event_id),
+                source_subject=notification.source_subject,
+                occurred_at=notification.occurred_at.isoformat(),
+            )
         return DeliveryResult.delivered()
+
+    async def check(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

@@ -22,4 +22,4 @@ def parse_params(
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "params"
         msg = f"channel {name!r} (type {channel_type}): params.{where}: {first['msg']}"
-        raise ChannelConfigError(msg) from err
+        raise ChannelConfigError(msg, field=f"params.{where}") from err

@@ -1,13 +1,13 @@
-"""Pure notification logic: events become channel-neutral notifications. No I/O.
+"""Events become channel-neutral notifications; notifications are grouped into messages.
 
-A :class:`Notification` is what every channel renders (a log line, Slack Block Kit, a signed
-webhook body); a :class:`DeliveryResult` is what a channel answers.
+A :class:`Notification` is one event for people; a :class:`Message` is what one channel is sent
+(one or more notifications of a routing group); every channel renders a message its own way (a
+log line, Slack Block Kit, a signed webhook body) and answers a :class:`DeliveryResult`.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -25,7 +25,7 @@ from kubeopt_common.events import (
 NANO_PER_USD = Decimal(10**9)
 CENT = Decimal("0.01")
 
-NotificationKind = Literal["budget", "anomaly", "recommendation"]
+NotificationKind = Literal["budget", "anomaly", "recommendation", "test"]
 
 
 class Notification(BaseModel):
@@ -45,9 +45,22 @@ class Notification(BaseModel):
 
 
 class DeliveryStatus(StrEnum):
+    """Where a (source event, channel) pair stands in the delivery log."""
+
+    PENDING = "pending"  # in a message waiting for its first attempt
+    RETRYING = "retrying"  # an attempt failed transiently; another is scheduled
     DELIVERED = "delivered"
-    FAILED = "failed"
+    FAILED = "failed"  # refused (4xx): not retried, dead-lettered
+    DEAD_LETTERED = "dead_lettered"  # every attempt failed, or the channel was disabled
+    SILENCED = "silenced"  # a silence matched it when its group was flushed
+    SUPPRESSED = "suppressed"  # the same alert was notified within repeat_interval
+
+
+class ResultStatus(StrEnum):
+    DELIVERED = "delivered"
     RETRYABLE = "retryable"
+    FAILED = "failed"
+    GONE = "gone"  # HTTP 410: the endpoint no longer exists; the channel is disabled
 
 
 class DeliveryResult(BaseModel):
@@ -55,37 +68,70 @@ class DeliveryResult(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    status: DeliveryStatus
+    status: ResultStatus
     retry_after_s: float | None = Field(default=None, ge=0)
     error: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.status is DeliveryStatus.DELIVERED
+        return self.status is ResultStatus.DELIVERED
 
     @classmethod
     def delivered(cls) -> DeliveryResult:
-        return cls(status=DeliveryStatus.DELIVERED)
+        return cls(status=ResultStatus.DELIVERED)
 
     @classmethod
     def failed(cls, error: str) -> DeliveryResult:
-        """The channel refused the notification; repeating it unchanged is unlikely to help."""
-        return cls(status=DeliveryStatus.FAILED, error=error)
+        """The channel refused the message; repeating it unchanged is unlikely to help."""
+        return cls(status=ResultStatus.FAILED, error=error)
+
+    @classmethod
+    def gone(cls, error: str) -> DeliveryResult:
+        """The endpoint is gone for good (HTTP 410): stop sending to it."""
+        return cls(status=ResultStatus.GONE, error=error)
 
     @classmethod
     def retryable(cls, error: str, *, retry_after_s: float | None = None) -> DeliveryResult:
         """A transient failure (timeout, 429, 5xx): try again, not before ``retry_after_s``."""
-        return cls(status=DeliveryStatus.RETRYABLE, error=error, retry_after_s=retry_after_s)
+        return cls(status=ResultStatus.RETRYABLE, error=error, retry_after_s=retry_after_s)
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryAttempt:
-    """One try of one notification on one channel, and its result."""
+class Message(BaseModel):
+    """What one channel is sent: the notifications of one routing group at one flush.
 
-    notification: Notification
+    ``message_id`` is derived from (group, channel, event ids): the same content is never queued
+    twice, and it stays the same across retries (the Standard Webhooks ``webhook-id``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_id: uuid.UUID
     channel: str
-    channel_type: str
-    result: DeliveryResult
+    route: str
+    group_key: str
+    group_labels: dict[str, str]
+    notifications: tuple[Notification, ...] = Field(min_length=1)
+    created_at: datetime
+
+    @property
+    def kinds(self) -> set[NotificationKind]:
+        return {n.kind for n in self.notifications}
+
+    @property
+    def severity(self) -> Severity:
+        order = [Severity.INFO, Severity.WARNING, Severity.CRITICAL]
+        return max((n.severity for n in self.notifications), key=order.index)
+
+    @property
+    def title(self) -> str:
+        """One line: the notification's title, or a digest heading for several."""
+        if len(self.notifications) == 1:
+            return self.notifications[0].title
+        clusters = sorted({n.cluster for n in self.notifications})
+        where = f" on {', '.join(clusters)}" if len(clusters) <= 3 else ""
+        if self.kinds == {"recommendation"}:
+            return f"{len(self.notifications)} new recommendations{where}"
+        return f"{len(self.notifications)} notifications{where}"
 
 
 def format_usd(amount_nano_usd: int) -> str:
@@ -132,6 +178,8 @@ def notification_from_budget(event: BudgetThresholdCrossed) -> Notification:
             "scope": event.scope,
             "basis": event.basis,
             "threshold_pct": str(event.threshold_pct),
+            # A new period's crossing is a new alert, never a repeat of the last one.
+            "period_start": event.period_start.isoformat(),
         },
     )
 
@@ -184,4 +232,19 @@ def notification_from_recommendation(event: RecommendationCreated) -> Notificati
         ),
         severity=Severity.INFO,
         labels=labels,
+    )
+
+
+def channel_test_notification(channel: str, *, now: datetime, event_id: uuid.UUID) -> Notification:
+    """What the test-send endpoint delivers: visibly a test, routed nowhere else."""
+    return Notification(
+        source_event_id=event_id,
+        source_subject="kubeopt.v1.notifier.test",
+        kind="test",
+        cluster="kubeopt",
+        occurred_at=now,
+        title=f"KubeOpt AI test notification for channel {channel}",
+        text="If you can read this, the channel works. No action is needed.",
+        severity=Severity.INFO,
+        labels={"kind": "test", "channel": channel},
     )

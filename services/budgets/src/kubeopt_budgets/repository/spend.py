@@ -1,4 +1,4 @@
-"""SQL of the budgets service. Works on PostgreSQL (psycopg 3) and SQLite (aiosqlite).
+"""SQL of the spend ledger. Works on PostgreSQL (psycopg 3) and SQLite (aiosqlite).
 
 Repositories never commit: the handler or route that owns the unit of work does.
 """
@@ -128,3 +128,28 @@ async def spend_by_namespace(
         )
         for row in result.all()
     ]
+
+
+async def spend_windows(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    clusters: Sequence[str] | None = None,
+) -> list[tuple[str, str, datetime, int]]:
+    """(cluster, namespace, window start, cost nano-USD) of the windows starting in
+    ``[start, end)``, optionally of some clusters only."""
+    stmt = (
+        select(
+            NamespaceSpend.cluster,
+            NamespaceSpend.namespace,
+            NamespaceSpend.window_start,
+            NamespaceSpend.cost_nano_usd,
+        )
+        .where(NamespaceSpend.window_start >= start)
+        .where(NamespaceSpend.window_start < end)
+    )
+    if clusters is not None:
+        stmt = stmt.where(NamespaceSpend.cluster.in_(list(clusters)))
+    result = await session.execute(stmt)
+    return [(row[0], row[1], row[2], int(row[3])) for row in result.all()]

@@ -1,4 +1,4 @@
-"""Orchestration of the budgets service. Never commits: the caller owns the unit of work."""
+"""Use cases of the spend ledger. Never commit: the caller owns the unit of work."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from kubeopt_budgets import repository
 from kubeopt_budgets.domain import (
     NamespaceSpendSummary,
     Period,
+    SpendTotal,
     reduce_totals,
     spend_total_from_event,
 )
@@ -19,14 +20,15 @@ from kubeopt_common.events import SpendUpdated
 
 async def record_spend(
     session: AsyncSession, events: Sequence[SpendUpdated], *, now: datetime
-) -> int:
-    """Keep the greatest total per window from ``events``; returns the windows written.
+) -> list[SpendTotal]:
+    """Keep the greatest total per window from ``events``; returns the totals written (one per
+    window, the greatest of the batch).
 
     Raises :class:`kubeopt_budgets.errors.InvalidSpendError` if any event is unusable.
     """
     totals = reduce_totals(spend_total_from_event(event) for event in events)
     await repository.upsert_spend_totals(session, totals, now=now)
-    return len(totals)
+    return totals
 
 
 async def spend_summary(

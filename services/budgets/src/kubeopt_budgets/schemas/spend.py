@@ -1,4 +1,4 @@
-"""Response models of the budgets API (they are its OpenAPI documentation)."""
+"""Response models of the spend ledger API (they are its OpenAPI documentation)."""
 
 from __future__ import annotations
 
