@@ -10,13 +10,14 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bench import alert_latency, allocation_query, ingest
+from bench import alert_latency, allocation_query, ingest, inventory_scale
 
 RESULTS = Path("bench-results")
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
     "ingest": ingest.run,
     "allocation_query": allocation_query.run,
     "alert_latency": alert_latency.run,
+    "inventory_scale": inventory_scale.run,
 }
 
 

@@ -15,7 +15,7 @@ from kubeopt_collector.settings import CollectorSettings
 from kubeopt_collector.simulator.scenario import ScenarioError
 from kubeopt_common.bus.server import free_port
 from kubeopt_common.runtime import run_service
-from kubeopt_common.settings import ApiSettings, NatsSettings
+from kubeopt_common.settings import ApiSettings, DatabaseSettings, NatsSettings
 
 TOKEN = "collector-test-token"
 SCENARIO = """\
@@ -46,6 +46,7 @@ def settings_for(tmp_path: Path, nats_url: str, unique: str) -> CollectorSetting
         state_dir=tmp_path / "state",
         initial_backfill_s=180,
         pace_consumer=f"costing-{unique}",
+        database=DatabaseSettings(url=SecretStr(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")),
     )
 
 
@@ -94,3 +95,37 @@ async def test_service_publishes_and_reports_its_sources(
     assert ready.status_code == 200
     assert unauthorised.status_code == 401
     assert cluster in (settings.state_dir / STATE_FILE).read_text()
+
+
+async def test_declared_clusters_are_registered_at_start(
+    tmp_path: Path, nats_url: str, unique: str
+) -> None:
+    clusters = tmp_path / "clusters.yaml"
+    clusters.write_text(
+        f"- name: edge-{unique}\n  provider: gcp\n  region: europe-west1\n"
+        "  sources: [{kind: flowlogs, format: vpc, path: /nonexistent/flows}]\n"
+    )
+    settings = settings_for(tmp_path, nats_url, unique).model_copy(
+        update={"source": "none", "clusters_file": clusters}
+    )
+    runtime = build(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_service(runtime, stop=stop))
+    await asyncio.wait_for(runtime.started.wait(), timeout=20)
+    base = f"http://127.0.0.1:{settings.api.port}"
+    try:
+        async with httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as client:
+            for _ in range(200):
+                cluster = (await client.get(f"/v1/clusters/edge-{unique}")).json()
+                if cluster.get("source_status") and cluster["source_status"][0]["last_error"]:
+                    break
+                await asyncio.sleep(0.05)
+            sources = (await client.get("/v1/sources")).json()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+    assert sources == []  # no simulator
+    assert cluster["region"] == "europe-west1"
+    assert "/nonexistent/flows does not exist" in cluster["source_status"][0]["last_error"]

@@ -11,6 +11,7 @@ import pytest
 
 from tests.deploy.manifests import (
     DATABASE_SERVICES,
+    K8S_DIR,
     SERVICE_PORTS,
     TREES,
     Obj,
@@ -208,11 +209,13 @@ def test_each_store_credential_comes_from_the_services_own_secret(
     for svc, deployment in service_deployments(renderings[tree]).items():
         env = env_of(only_container(deployment))
         database = env.get("KUBEOPT_DATABASE__URL")
-        if svc in DATABASE_SERVICES:
+        if svc in DATABASE_SERVICES or svc == "collector":
             ref = secret_ref(database) if database else None
             assert ref is not None, f"{svc}: KUBEOPT_DATABASE__URL is not from a Secret"
             assert as_str(ref.get("name"), "name").startswith(f"kubeopt-{svc}-db"), svc
             assert ref.get("key") == "url", svc
+            # The collector's registry may live in SQLite on its scratch volume instead.
+            assert (ref.get("optional") is True) == (svc == "collector"), svc
         else:
             assert database is None, f"{svc} has no database"
         for var, key in (
@@ -327,3 +330,33 @@ def test_production_pins_every_image(renderings: dict[str, Rendering]) -> None:
             assert "/" not in tag, f"{image} has no tag"
             assert tag != "latest", f"{image} is not pinned"
             assert "/" in repository, f"{image} does not name a registry"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_collector_serves_its_declared_clusters_not_the_simulator(
+    renderings: dict[str, Rendering], tree: str
+) -> None:
+    from kubeopt_collector.registry_file import load_clusters_file
+
+    rendering = renderings[tree]
+    deployment = service_deployments(rendering)["collector"]
+    container = only_container(deployment)
+    env = env_of(container)
+    assert get(env["KUBEOPT_SOURCE"], "value") == "none"
+    clusters_file = as_str(get(env["KUBEOPT_CLUSTERS_FILE"], "value"), "clusters file")
+    # Relative paths (the default SQLite registry, the state dir) must be writable.
+    assert container.get("workingDir") == SCRATCH_DIR
+    assert as_str(get(env["KUBEOPT_STATE_DIR"], "value"), "state dir").startswith(SCRATCH_DIR)
+    mounts = {
+        as_str(m.get("mountPath"), "mountPath"): as_str(m.get("name"), "name")
+        for m in maps(container.get("volumeMounts"), "collector mounts")
+    }
+    mount_path, file_name = clusters_file.rsplit("/", 1)
+    volumes = {name_of_volume(v): v for v in maps(pod_spec(deployment).get("volumes"), "vols")}
+    config_map = as_str(get(volumes[mounts[mount_path]], "configMap.name"), "configMap")
+    data = as_map(rendering.named("ConfigMap", config_map).get("data"), config_map)
+    declared = data[file_name]
+    assert isinstance(declared, str)
+    path = K8S_DIR / "base" / "collector" / file_name
+    assert path.read_text() == declared
+    assert load_clusters_file(path) == []  # base declares none; overlays add theirs

@@ -96,6 +96,7 @@ def child_env(
     elif service == "collector":
         env["KUBEOPT_SCENARIO"] = str(scenario.resolve())
         env["KUBEOPT_STATE_DIR"] = str(data.collector_state.resolve())
+        env["KUBEOPT_DATABASE__URL"] = data.database_url("collector")
     else:
         env["KUBEOPT_DATABASE__URL"] = data.database_url(service)
     return env

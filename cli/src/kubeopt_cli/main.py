@@ -27,9 +27,10 @@ console = Console()
 
 def _sub_apps() -> None:
     """Command groups that live in their own modules."""
-    from kubeopt_cli import budgets
+    from kubeopt_cli import budgets, clusters
 
     app.add_typer(budgets.app, name="budgets")
+    app.add_typer(clusters.app, name="clusters")
 
 
 _sub_apps()
