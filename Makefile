@@ -57,6 +57,10 @@ check-isolation: uv ## Each service installs and imports on its own
 bench: install ## Benchmarks; JSON results in bench-results/
 	$(UV) run --frozen python -m bench
 
+.PHONY: bench-quality
+bench-quality: install ## Recommendation quality against KRR and VPA (bench-results/quality.json)
+	$(UV) run --frozen python -m bench quality
+
 .PHONY: run-%
 run-%: install ## Run one service in distributed mode, e.g. make run-costing
 	$(UV) run --frozen kubeopt up --service $*

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bench import alert_latency, allocation_query, ingest, inventory_scale
+from bench import alert_latency, allocation_query, ingest, inventory_scale, quality
 
 RESULTS = Path("bench-results")
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
     "allocation_query": allocation_query.run,
     "alert_latency": alert_latency.run,
     "inventory_scale": inventory_scale.run,
+    "quality": quality.run,
 }
 
 

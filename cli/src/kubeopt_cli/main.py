@@ -27,10 +27,12 @@ console = Console()
 
 def _sub_apps() -> None:
     """Command groups that live in their own modules."""
-    from kubeopt_cli import budgets, clusters
+    from kubeopt_cli import budgets, clusters, model, recommendations
 
     app.add_typer(budgets.app, name="budgets")
     app.add_typer(clusters.app, name="clusters")
+    app.add_typer(recommendations.app, name="recommendations")
+    app.add_typer(model.app, name="model")
 
 
 _sub_apps()

@@ -1,9 +1,12 @@
-"""Orchestration of the recommender. Never commits: the caller owns the unit of work."""
+"""Usage events → observations, usage profiles and nodes; observations with analyzer findings.
+
+Service code never commits: the caller owns the unit of work.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,10 +17,15 @@ from kubeopt_recommender import repository
 from kubeopt_recommender.analyzers.base import Analyzer, Findings
 from kubeopt_recommender.domain import (
     ContainerHistory,
+    ContainerKey,
     HistoryFacts,
     aggregate_usage,
     history_facts,
 )
+from kubeopt_recommender.domain.samples import collect_samples
+from kubeopt_recommender.domain.usage_profile import ProfileParams, UsageProfile
+from kubeopt_recommender.repository.nodes import upsert_nodes
+from kubeopt_recommender.repository.profiles import load_profiles, save_profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +43,17 @@ class AnalyzedObservation:
 
 
 async def record_usage(
-    session: AsyncSession, events: Sequence[UsageSampled], *, now: datetime
+    session: AsyncSession,
+    events: Sequence[UsageSampled],
+    *,
+    now: datetime,
+    params: ProfileParams | None = None,
 ) -> UsageRecorded:
-    """Fold the events not yet processed into the container observations.
+    """Fold the events not yet processed into the container observations, their usage profiles
+    (``params``: how profiles are built) and the nodes they ran on.
 
     Events already in the inbox (redeliveries) and repeats inside ``events`` are skipped; the
-    rest are recorded in the inbox *before* the upsert, in the same transaction.
+    rest are recorded in the inbox *before* the upserts, in the same transaction.
     """
     already = await repository.processed_event_ids(session, {e.event_id for e in events})
     fresh: dict[uuid.UUID, UsageSampled] = {}
@@ -50,9 +63,26 @@ async def record_usage(
     await repository.mark_processed(session, [e.event_id for e in fresh.values()], now=now)
     batches = aggregate_usage(fresh.values())
     await repository.upsert_observations(session, batches, now=now)
+    await _fold_profiles(session, fresh.values(), params or ProfileParams(), now=now)
     return UsageRecorded(
         events=len(fresh), skipped_events=len(events) - len(fresh), containers=len(batches)
     )
+
+
+async def _fold_profiles(
+    session: AsyncSession, events: Iterable[UsageSampled], params: ProfileParams, *, now: datetime
+) -> None:
+    series, nodes = collect_samples(events)
+    if not series:
+        return
+    stored = await load_profiles(session, [s.key for s in series], lock=True)
+    folded: dict[ContainerKey, UsageProfile] = {}
+    for item in series:
+        profile = stored.get(item.key) or UsageProfile.empty(params)
+        profile.fold(item, params)
+        folded[item.key] = profile
+    await save_profiles(session, folded, existing=set(stored), now=now)
+    await upsert_nodes(session, nodes)
 
 
 async def observations(

@@ -1,4 +1,4 @@
-"""SQL of the recommender service. Works on PostgreSQL (psycopg 3) and SQLite (aiosqlite).
+"""Observations and the processed-events inbox.
 
 Repositories never commit: the handler or route that owns the unit of work does.
 """
@@ -10,13 +10,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, delete, insert, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, delete, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kubeopt_common.db.database import upsert_statement
-from kubeopt_recommender.domain import ContainerBatch, ContainerHistory
+from kubeopt_recommender.domain.observations import ContainerBatch, ContainerHistory, ContainerKey
 from kubeopt_recommender.models import ContainerObservation, ProcessedEvent
 
 _KEY_COLUMNS = (
@@ -74,6 +74,7 @@ _LATEST_COLUMNS = (
     "memory_request_bytes",
     "cpu_limit_millicores",
     "memory_limit_bytes",
+    "node",
 )
 
 
@@ -120,6 +121,8 @@ async def upsert_observations(
             "memory_peak_bytes": _greater(new.memory_peak_bytes, old.memory_peak_bytes),
             "oom_kills": old.oom_kills + new.oom_kills,
             "restarts": old.restarts + new.restarts,
+            "throttled_ms": old.throttled_ms + new.throttled_ms,
+            "observed_seconds": old.observed_seconds + new.observed_seconds,
             **_from_newest_window(stmt),
             "updated_at": new.updated_at,
         },
@@ -144,6 +147,9 @@ def _row(batch: ContainerBatch, now: datetime) -> dict[str, object]:
         "memory_peak_bytes": batch.memory_peak_bytes,
         "oom_kills": batch.oom_kills,
         "restarts": batch.restarts,
+        "throttled_ms": batch.throttled_ms,
+        "observed_seconds": batch.observed_seconds,
+        "node": batch.node,
         "cpu_request_millicores": batch.cpu_request_millicores,
         "memory_request_bytes": batch.memory_request_bytes,
         "cpu_limit_millicores": batch.cpu_limit_millicores,
@@ -155,19 +161,33 @@ def _row(batch: ContainerBatch, now: datetime) -> dict[str, object]:
 async def list_observations(
     session: AsyncSession,
     *,
-    limit: int,
+    limit: int | None,
     offset: int = 0,
     cluster: str | None = None,
     namespace: str | None = None,
 ) -> list[ContainerHistory]:
-    """Stored observations in key order, optionally of one cluster and/or namespace."""
-    stmt = select(ContainerObservation).order_by(*_KEY_COLUMNS).limit(limit).offset(offset)
+    """Stored observations in key order, optionally of one cluster and/or namespace
+    (``limit=None``: all of them)."""
+    stmt = select(ContainerObservation).order_by(*_KEY_COLUMNS).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     if cluster is not None:
         stmt = stmt.where(ContainerObservation.cluster == cluster)
     if namespace is not None:
         stmt = stmt.where(ContainerObservation.namespace == namespace)
     result = await session.execute(stmt)
     return [_history(row) for row in result.scalars().all()]
+
+
+async def get_observations(
+    session: AsyncSession, keys: Collection[ContainerKey]
+) -> dict[ContainerKey, ContainerHistory]:
+    """The observations of ``keys`` that exist."""
+    if not keys:
+        return {}
+    stmt = select(ContainerObservation).where(tuple_(*_KEY_COLUMNS).in_(list(keys)))
+    result = await session.execute(stmt)
+    return {h.key: h for h in (_history(row) for row in result.scalars().all())}
 
 
 def _history(row: ContainerObservation) -> ContainerHistory:
@@ -181,6 +201,9 @@ def _history(row: ContainerObservation) -> ContainerHistory:
         memory_peak_bytes=row.memory_peak_bytes,
         oom_kills=row.oom_kills,
         restarts=row.restarts,
+        throttled_ms=row.throttled_ms,
+        observed_seconds=row.observed_seconds,
+        node=row.node,
         cpu_request_millicores=row.cpu_request_millicores,
         memory_request_bytes=row.memory_request_bytes,
         cpu_limit_millicores=row.cpu_limit_millicores,

@@ -44,6 +44,9 @@ class ObservationOut(BaseModel):
     memory_peak_bytes: int = Field(ge=0)
     oom_kills: int = Field(description="OOM kills over every sample", ge=0)
     restarts: int = Field(description="Restarts over every sample", ge=0)
+    throttled_ms: int = Field(description="CPU throttled time over every sample", ge=0)
+    observed_seconds: int = Field(description="Replica-seconds observed (Σ window lengths)", ge=0)
+    node: str = Field(description="Node of the latest sample")
     cpu_request_millicores: int = Field(description="Latest CPU request", ge=0)
     memory_request_bytes: int = Field(description="Latest memory request", ge=0)
     cpu_limit_millicores: int | None = Field(description="Latest CPU limit; null when unset")
@@ -70,6 +73,9 @@ class ObservationOut(BaseModel):
             memory_peak_bytes=h.memory_peak_bytes,
             oom_kills=h.oom_kills,
             restarts=h.restarts,
+            throttled_ms=h.throttled_ms,
+            observed_seconds=h.observed_seconds,
+            node=h.node,
             cpu_request_millicores=h.cpu_request_millicores,
             memory_request_bytes=h.memory_request_bytes,
             cpu_limit_millicores=h.cpu_limit_millicores,

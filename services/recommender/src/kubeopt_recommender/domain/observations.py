@@ -25,7 +25,8 @@ class ContainerBatch:
 
     Times are aware UTC; ``first_window_start``/``last_window_start`` bound the distinct
     window starts seen (``windows_observed`` of them); ``last_seen`` is the latest window end.
-    Requests and limits are those of a sample in the latest window.
+    Requests, limits and ``node`` are those of a sample in the latest window;
+    ``observed_seconds`` sums the window length of every sample (replica-seconds).
     """
 
     key: ContainerKey
@@ -42,11 +43,18 @@ class ContainerBatch:
     memory_request_bytes: int
     cpu_limit_millicores: int | None
     memory_limit_bytes: int | None
+    throttled_ms: int = 0
+    observed_seconds: int = 0
+    node: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ContainerHistory:
-    """The stored observation of one container (see ``ContainerBatch`` for the units)."""
+    """The stored observation of one container (see ``ContainerBatch`` for the units).
+
+    ``throttled_ms`` and ``observed_seconds`` (Σ over samples of the window length: replica-
+    seconds observed) are running totals; ``node`` is where the latest sample ran.
+    """
 
     key: ContainerKey
     first_seen: datetime
@@ -61,6 +69,9 @@ class ContainerHistory:
     memory_request_bytes: int
     cpu_limit_millicores: int | None
     memory_limit_bytes: int | None
+    throttled_ms: int = 0
+    observed_seconds: int = 0
+    node: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,25 +93,31 @@ class _Row(NamedTuple):
     memory_peak_bytes: int
     oom_kills: int
     restarts: int
+    throttled_ms: int
 
 
 class _Accumulator:
     """Mutable fold of one container's samples; only lives inside :func:`aggregate_usage`."""
 
-    def __init__(self, window_start: datetime, window_end: datetime, row: _Row) -> None:
+    def __init__(self, window_start: datetime, window_end: datetime, row: _Row, node: str) -> None:
         self.windows: set[datetime] = set()
         self.last_seen = window_end
         self.latest = row
         self.latest_window = window_start
+        self.node = node
         self.samples = 0
         self.cpu_peak = 0
         self.memory_peak = 0
         self.oom_kills = 0
         self.restarts = 0
+        self.throttled_ms = 0
+        self.observed_seconds = 0
 
-    def add(self, window_start: datetime, window_end: datetime, row: _Row) -> None:
+    def add(self, window_start: datetime, window_end: datetime, row: _Row, node: str) -> None:
         self.windows.add(window_start)
         self.samples += 1
+        self.throttled_ms += row.throttled_ms
+        self.observed_seconds += int((window_end - window_start).total_seconds())
         # A sample without a measured peak still proves the average was reached.
         self.cpu_peak = max(self.cpu_peak, row.cpu_peak_millicores, row.cpu_usage_millicores)
         self.memory_peak = max(self.memory_peak, row.memory_peak_bytes, row.memory_usage_bytes)
@@ -110,6 +127,7 @@ class _Accumulator:
         if window_start >= self.latest_window:
             self.latest_window = window_start
             self.latest = row
+            self.node = node
 
     def result(self, key: ContainerKey) -> ContainerBatch:
         latest = self.latest
@@ -124,6 +142,9 @@ class _Accumulator:
             memory_peak_bytes=self.memory_peak,
             oom_kills=self.oom_kills,
             restarts=self.restarts,
+            throttled_ms=self.throttled_ms,
+            observed_seconds=self.observed_seconds,
+            node=self.node,
             cpu_request_millicores=latest.cpu_request_millicores,
             memory_request_bytes=latest.memory_request_bytes,
             cpu_limit_millicores=_limit(latest.cpu_limit_millicores),
@@ -151,6 +172,7 @@ def _rows(columns: ContainerColumns) -> Iterator[tuple[tuple[str, str, str, str]
         c.memory_peak_bytes,
         c.oom_kills,
         c.restarts,
+        c.cpu_throttled_ms,
         strict=True,
     )
     for (namespace, kind, workload, container), row in zip(names, values, strict=True):
@@ -168,12 +190,13 @@ def aggregate_usage(events: Iterable[UsageSampled]) -> list[ContainerBatch]:
         start = event.window_start
         end = start + timedelta(seconds=event.window_seconds)
         for node_usage in event.nodes:
+            node = node_usage.node.name
             for (namespace, kind, workload, container), row in _rows(node_usage.containers):
                 key = (event.cluster, namespace, kind, workload, container)
                 fold = folds.get(key)
                 if fold is None:
-                    fold = folds[key] = _Accumulator(start, end, row)
-                fold.add(start, end, row)
+                    fold = folds[key] = _Accumulator(start, end, row, node)
+                fold.add(start, end, row, node)
     return [folds[key].result(key) for key in sorted(folds)]
 
 

@@ -1,4 +1,4 @@
-"""HTTP routes of the recommender service. Thin: validate, call the service, shape the answer."""
+"""``/v1/observations`` and ``/v1/analyzers``: observed containers and the analyzer plugins."""
 
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
@@ -11,20 +11,26 @@ from kubeopt_common.db.session import unit_of_work
 from kubeopt_common.web.problems import Problem
 from kubeopt_recommender import service
 from kubeopt_recommender.analyzers.base import Analyzer
-from kubeopt_recommender.schemas import AnalyzersOut, ObservationOut, ObservationsOut
+from kubeopt_recommender.schemas.observations import AnalyzersOut, ObservationOut, ObservationsOut
 from kubeopt_recommender.settings import AnalysisSettings
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing or invalid bearer token"},
     422: {"model": Problem, "description": "A parameter failed validation (named in it)"},
 }
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such object (its id is named)"},
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "Not allowed from the current state (named in it)"},
+}
 
 
-def build_router(
+def observations_router(
     db: Database, *, analyzers: Sequence[Analyzer], analysis: AnalysisSettings
 ) -> APIRouter:
     """The ``/v1`` routes over the observations in ``db`` and the installed ``analyzers``."""
-    router = APIRouter(prefix="/v1", tags=["recommender"])
+    router = APIRouter(prefix="/v1", tags=["observations"])
     analyzers_out = AnalyzersOut.build(analyzers)
 
     async def session() -> AsyncIterator[AsyncSession]:
