@@ -31,9 +31,11 @@ from kubeopt_common.events.spend import AnomalyDetected, Severity, SpendUpdated
 from kubeopt_common.events.subjects import Subject, dead_letter_subject, for_cluster
 from kubeopt_common.events.usage import (
     NO_LIMIT,
+    AssetKind,
     ContainerColumns,
     ContainerSample,
     NodeUsage,
+    PodAsset,
     UsageBatchBuilder,
     UsageSampled,
     salvage_usage,
@@ -54,6 +56,7 @@ __all__ = [
     "ALL_EVENTS",
     "NO_LIMIT",
     "AnomalyDetected",
+    "AssetKind",
     "BudgetThresholdCrossed",
     "CapacityType",
     "ContainerColumns",
@@ -73,6 +76,7 @@ __all__ = [
     "ObjectRef",
     "Pdb",
     "Pod",
+    "PodAsset",
     "Provider",
     "RecommendationCreated",
     "RecommendationKind",

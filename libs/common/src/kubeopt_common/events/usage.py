@@ -9,12 +9,17 @@ The containers of a node are **column-oriented** (:class:`ContainerColumns`): in
 list describes one container. Telemetry is the hot path of the whole system; columns decode and
 encode an order of magnitude faster than one object per container and are about half the size.
 Pod labels are interned once per message in ``label_sets`` and referenced by index.
+
+Costs that are not part of a node — a pod's persistent volume claims, its share of a
+``LoadBalancer`` Service — ride along as :class:`PodAsset` entries on the node that runs the pod,
+so the message still prices completely on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 import orjson
@@ -103,9 +108,58 @@ class ContainerColumns(Contract):
         return len(self.namespace)
 
 
+class AssetKind(StrEnum):
+    PERSISTENT_VOLUME = "pv"
+    LOAD_BALANCER = "lb"
+
+
+class PodAsset(Contract):
+    """A cost outside the node that one pod carries in the window.
+
+    * ``pv``: a persistent volume claim the pod mounts, priced by ``size_bytes`` (the claim's
+      requested size) at its ``storage_class``'s price.
+    * ``lb``: a ``LoadBalancer`` Service selecting the pod, priced per hour.
+
+    An asset shared by several pods (the Service's pods, a ReadWriteMany claim's mounters) is split
+    evenly over its ``sharers``; the pod with ``rank`` 0 also takes the division's remainder, so
+    the shares add up to the asset's cost exactly. Every sharer lists the asset with its rank.
+    """
+
+    container: NonNegativeInt = Field(
+        description="Index in the node's columns of the row that carries the pod's share "
+        "(producers use the pod's first container)"
+    )
+    kind: AssetKind
+    name: Name = Field(description="Claim or Service name (in the pod's namespace)")
+    storage_class: str = ""
+    size_bytes: NonNegativeInt = 0
+    sharers: int = Field(default=1, gt=0)
+    rank: NonNegativeInt = 0
+
+    @model_validator(mode="after")
+    def _rank_within_sharers(self) -> Self:
+        if self.rank >= self.sharers:
+            msg = f"rank {self.rank} is not below sharers {self.sharers}"
+            raise ValueError(msg)
+        return self
+
+
 class NodeUsage(Contract):
     node: Node
     containers: ContainerColumns = Field(default_factory=ContainerColumns)
+    assets: tuple[PodAsset, ...] = ()
+
+    @model_validator(mode="after")
+    def _assets_point_at_containers(self) -> Self:
+        count = len(self.containers)
+        for asset in self.assets:
+            if asset.container >= count:
+                msg = (
+                    f"{asset.kind.value} {asset.name!r} points at container {asset.container} "
+                    f"but node {self.node.name} has {count}"
+                )
+                raise ValueError(msg)
+        return self
 
 
 class UsageSampled(Event):
@@ -234,7 +288,22 @@ def _salvage_node(node: Any, label_sets: int, rejected: list[str]) -> bool:
             keep.append(i)
     for c in ContainerColumns.COLUMNS:
         columns[c] = [columns[c][i] for i in keep]
+    _reindex_assets(node, keep)
     return True
+
+
+def _reindex_assets(node: dict[str, Any], keep: list[int]) -> None:
+    """Point the node's assets at the kept rows; assets of dropped rows go with them."""
+    assets = node.get("assets")
+    if not isinstance(assets, list):
+        return
+    moved = {old: new for new, old in enumerate(keep)}
+    kept = []
+    for asset in assets:
+        index = asset.get("container") if isinstance(asset, dict) else None
+        if type(index) is int and index in moved:
+            kept.append({**asset, "container": moved[asset["container"]]})
+    node["assets"] = kept
 
 
 def salvage_usage(data: bytes) -> tuple[UsageSampled, list[str]] | None:
