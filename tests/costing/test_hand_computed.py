@@ -21,6 +21,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -205,13 +206,17 @@ async def test_hand_computed_fleet_through_the_api(api: httpx.AsyncClient, nc: C
             network = (
                 await api.get("/v1/network", params={"window": window, "group": "pair"})
             ).json()
-            if body["items"] and network["items"]:
+            if Decimal(body["total"]["network_cost"]) and network["items"]:
                 break
             await asyncio.sleep(0.2)
 
     costs = {i["name"]: i["total_cost_nano_usd"] for i in body["items"]}
-    assert costs == {**EXPECTED_COST, "": IDLE1 + IDLE2}  # idle rows have no pod
-    assert body["total"]["total_cost_nano_usd"] == NODE1 + NODE2
+    # Idle rows have no pod; pod a sent the cross-zone flow, so its network cost is a's.
+    assert costs == {**EXPECTED_COST, "a": EXPECTED_COST["a"] + NETWORK, "": IDLE1 + IDLE2}
+    assert body["total"]["total_cost_nano_usd"] == NODE1 + NODE2 + NETWORK
+    network_cost = {i["name"]: Decimal(i["network_cost"]) for i in body["items"]}
+    assert network_cost["a"] == Decimal(NETWORK) / 10**9
+    assert sum(network_cost.values()) == Decimal(NETWORK) / 10**9
 
     assets = {
         n["node"]: n

@@ -16,9 +16,21 @@ COLUMNS = (
     ("cpu_cost", "CPU $"),
     ("ram_cost", "RAM $"),
     ("gpu_cost", "GPU $"),
+    ("pv_cost", "PV $"),
+    ("load_balancer_cost", "LB $"),
+    ("network_cost", "network $"),
     ("total_cost", "total $"),
     ("cpu_efficiency", "CPU eff."),
     ("ram_efficiency", "RAM eff."),
+)
+MONEY = (
+    "cpu_cost",
+    "ram_cost",
+    "gpu_cost",
+    "pv_cost",
+    "load_balancer_cost",
+    "network_cost",
+    "total_cost",
 )
 
 
@@ -33,7 +45,7 @@ def _pct(value: float | None) -> str:
 def _display(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": item["name"],
-        **{k: _money(item[k]) for k in ("cpu_cost", "ram_cost", "gpu_cost", "total_cost")},
+        **{k: _money(item[k]) for k in MONEY},
         "cpu_efficiency": _pct(item["cpu_efficiency"]),
         "ram_efficiency": _pct(item["ram_efficiency"]),
     }

@@ -55,8 +55,12 @@ class CostingHandlers:
         await self._bus.publisher.publish_many(found)
 
     async def on_flows(self, deliveries: Sequence[Delivery[FlowsObserved]]) -> None:
-        rows = await asyncio.to_thread(self._network.ingest, [d.event for d in deliveries])
-        log.debug("costing.flows_ingested", rows=rows)
+        batches = [d.event for d in deliveries]
+        rows = await asyncio.to_thread(self._network.ingest, batches)
+        # Network cost is part of a namespace's spend: republish the touched hours' totals.
+        spend = await asyncio.to_thread(self._service.spend_events, batches)
+        await self._bus.publisher.publish_many(spend)
+        log.debug("costing.flows_ingested", rows=rows, spend_events=len(spend))
 
     async def on_price_query(self, request: NodePriceRequest) -> NodePriceReply:
         return self._service.quote(request)

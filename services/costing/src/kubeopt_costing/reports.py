@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from kubeopt_costing.analytics import MEASURES
+from kubeopt_costing.analytics import MEASURES as COST_MEASURES
 from kubeopt_costing.analytics.allocation import bucket_windows
 from kubeopt_costing.analytics.anomalies import AnomalyRecord
 from kubeopt_costing.analytics.assets import NodeAsset
 from kubeopt_costing.analytics.network import NETWORK_GROUPS, NetworkRow
+from kubeopt_costing.analytics.network_allocation import NETWORK_MEASURES
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.money import nano_to_usd
 from kubeopt_costing.domain.sharing import Group
@@ -36,6 +37,7 @@ GIB = 1024**3
 MILLICORE_SECONDS_PER_CORE_HOUR = 1000 * 3600
 BYTE_SECONDS_PER_GIB_HOUR = GIB * 3600
 UG_PER_G = 1_000_000
+MEASURES = (*COST_MEASURES, *NETWORK_MEASURES)
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -61,6 +63,8 @@ def item(
         ram_cost=nano_to_usd(m["memory_cost_nano_usd"]),
         gpu_cost=nano_to_usd(m["gpu_cost_nano_usd"]),
         pv_cost=nano_to_usd(m["pv_cost_nano_usd"]),
+        load_balancer_cost=nano_to_usd(m["lb_cost_nano_usd"]),
+        network_cost=nano_to_usd(m["network_cost_nano_usd"]),
         total_cost=nano_to_usd(m["total_cost_nano_usd"]),
         total_cost_nano_usd=m["total_cost_nano_usd"],
         cpu_core_hours=m["cpu_allocated_millicore_seconds"] / MILLICORE_SECONDS_PER_CORE_HOUR,
@@ -71,6 +75,7 @@ def item(
         ram_gib_usage_hours=m["memory_usage_byte_seconds"] / BYTE_SECONDS_PER_GIB_HOUR,
         gpu_hours=m["gpu_request_seconds"] / 3600,
         pv_gib_hours=m["pv_byte_seconds"] / BYTE_SECONDS_PER_GIB_HOUR,
+        network_gb=m["network_bytes"] / 1e9,
         energy_kwh=m["energy_uwh"] / 1e9,
         co2e_grams=m["co2e_ug"] / UG_PER_G,
         co2e_marginal_grams=m["co2e_marginal_ug"] / UG_PER_G,

@@ -2,12 +2,14 @@
 
 * ``cost_allocation``: one row per container per usage window, plus one ``__idle__`` row per node
   and window, so ``Σ CPU/RAM/GPU cost of a node's rows == node cost`` holds by construction. PV
-  cost rides on container rows (it is not part of the node). Carbon (µg CO2e) and energy
-  (µWh) are attributed the same way. Raw rows expire after ``raw_retention_days``.
+  and load balancer cost ride on container rows (they are not part of the node). Carbon (µg
+  CO2e) and energy (µWh) are attributed the same way. Raw rows expire after ``raw_retention_days``.
 * ``cost_allocation_hourly`` / ``cost_allocation_daily``: rollups fed by materialized views at
   insert time (hourly from raw, daily chained from hourly). Queries always ``sum`` with
   ``GROUP BY`` — never rely on background merges for correctness.
 * ``network_flows`` (+ ``network_flows_hourly``): every priced flow, attributed to the sender.
+  ``network_cost_hourly`` sums them per owning pod (sender; receiver of inbound traffic) for
+  the allocation query.
 * ``anomalies``: the anomaly timeline (one row per anomaly id, latest evaluation wins).
 * ``inventory_nodes`` / ``inventory_workloads``: latest inventory per object.
 
@@ -53,6 +55,7 @@ COST_COLUMNS: Final = """
     memory_cost_nano_usd Int64,
     gpu_cost_nano_usd Int64,
     pv_cost_nano_usd Int64,
+    lb_cost_nano_usd Int64,
     total_cost_nano_usd Int64,
     energy_uwh Int64,
     co2e_ug Int64,
@@ -79,6 +82,7 @@ COST_SUMS: Final = (
     "memory_cost_nano_usd",
     "gpu_cost_nano_usd",
     "pv_cost_nano_usd",
+    "lb_cost_nano_usd",
     "total_cost_nano_usd",
     "energy_uwh",
     "co2e_ug",
@@ -149,6 +153,20 @@ FLOW_KEY: Final = (
     "dst_workload",
     "dst_region",
 )
+# The workload a flow's cost belongs to: the sender, or the receiver of traffic from outside.
+# Expressions over network_flows; traffic of no pod (a node's own) is left unallocated.
+NETWORK_OWNER: Final = {
+    "namespace": "if(ingress = 1, dst_namespace, src_namespace)",
+    "workload_kind": "if(ingress = 1, '', src_workload_kind)",
+    "workload": "if(ingress = 1, dst_workload, src_workload)",
+    "pod": "if(ingress = 1, dst_pod, src_pod)",
+    "node": "if(ingress = 1, dst_node, src_node)",
+    "zone": "if(ingress = 1, dst_zone, src_zone)",
+}
+NETWORK_ALLOCATION_SUMS: Final = {
+    "network_cost_nano_usd": "total_nano_usd",
+    "network_bytes": "bytes",
+}
 FLOW_SUMS: Final = (
     "bytes",
     "transfer_nano_usd",
@@ -263,6 +281,28 @@ SELECT toStartOfHour(window_start) AS hour, {flow_key},
     {", ".join(f"sum(toInt64({n})) AS {n}" for n in FLOW_SUMS)}
 FROM {db}.network_flows
 GROUP BY hour, {flow_key}""",
+        f"""CREATE TABLE IF NOT EXISTS {db}.network_cost_hourly (
+    hour DateTime('UTC'),
+    cluster LowCardinality(String),
+    {
+            ", ".join(
+                f"{n} {'String' if n in ('workload', 'pod') else 'LowCardinality(String)'}"
+                for n in NETWORK_OWNER
+            )
+        },
+    {", ".join(f"{n} SimpleAggregateFunction(sum, Int64)" for n in NETWORK_ALLOCATION_SUMS)}
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (cluster, hour, {", ".join(NETWORK_OWNER)})
+TTL hour + INTERVAL {keep.rollup_days} DAY DELETE""",
+        f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.network_cost_hourly_mv
+TO {db}.network_cost_hourly AS
+SELECT toStartOfHour(window_start) AS hour, cluster,
+    {", ".join(f"{e} AS {n}" for n, e in NETWORK_OWNER.items())},
+    {", ".join(f"sum(toInt64({e})) AS {n}" for n, e in NETWORK_ALLOCATION_SUMS.items())}
+FROM {db}.network_flows
+GROUP BY hour, cluster, {", ".join(NETWORK_OWNER)}""",
         f"""CREATE TABLE IF NOT EXISTS {db}.anomalies (
     anomaly_id String,
     cluster LowCardinality(String),

@@ -22,6 +22,10 @@ class AllocationItem(BaseModel):
     ram_cost: Decimal
     gpu_cost: Decimal
     pv_cost: Decimal = Field(description="Persistent volumes by claim size")
+    load_balancer_cost: Decimal = Field(description="LoadBalancer Services, split over their pods")
+    network_cost: Decimal = Field(
+        description="Priced traffic the group sent (or received from outside); see /v1/network"
+    )
     total_cost: Decimal
     total_cost_nano_usd: int
     cpu_core_hours: float = Field(description="Allocated: max(request, usage), scaled to capacity")
@@ -32,6 +36,7 @@ class AllocationItem(BaseModel):
     ram_gib_usage_hours: float
     gpu_hours: float
     pv_gib_hours: float
+    network_gb: float = Field(description="Traffic behind network_cost, in GB (10^9 bytes)")
     energy_kwh: float = Field(description="Electricity attributed (compute, memory, GPU, PUE)")
     co2e_grams: float = Field(description="Operational + embodied CO2e, average grid intensity")
     co2e_marginal_grams: float = Field(description="Operational CO2e at the marginal intensity")

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from kubeopt_common.events import InventorySnapshotted, SpendUpdated, UsageSampled, event_id_for
+from kubeopt_common.events import (
+    FlowsObserved,
+    InventorySnapshotted,
+    SpendUpdated,
+    UsageSampled,
+    event_id_for,
+)
 from kubeopt_common.queries import NodePriceReply, NodePriceRequest
 from kubeopt_costing.analytics import (
     AllocationFilter,
@@ -24,6 +30,7 @@ from kubeopt_costing.analytics import (
 )
 from kubeopt_costing.analytics.assets import NodeAsset, query_node_assets
 from kubeopt_costing.analytics.network import network_co2e_ug
+from kubeopt_costing.analytics.network_allocation import query_network_allocation
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.carbon import CarbonCoefficients
@@ -97,11 +104,13 @@ class CostingService:
             price_batch(batch, self._prices, rows, self._footprints)
         if len(rows):
             self._store.insert_costs(rows, dedup_token=batch_token(list(fresh)))
-        touched = {(b.cluster, utc_hour(b.window_start)) for b in batches}
-        spend = tuple(self._spend_events(touched))
+        spend = tuple(self.spend_events(batches))
         return IngestResult(len(fresh), len(batches) - len(fresh), len(rows), spend)
 
-    def _spend_events(self, touched: set[tuple[str, datetime]]) -> list[SpendUpdated]:
+    def spend_events(self, batches: Sequence[UsageSampled | FlowsObserved]) -> list[SpendUpdated]:
+        """The namespace totals of the hours ``batches`` touched (after flows too: a namespace's
+        spend includes the network cost it owns)."""
+        touched = {(b.cluster, utc_hour(b.window_start)) for b in batches}
         return [
             SpendUpdated.create(
                 # Same total for the same window ⇒ same id ⇒ deduplicated downstream.
@@ -164,8 +173,10 @@ class CostingService:
         return self.allocate(query), self.allocate(previous)
 
     def allocate(self, query: AllocationQuery) -> AllocationResult:
-        """Run ``query``, share idle and shared costs per bucket, then filter and merge."""
+        """Run ``query`` (compute, PV and LB rows, then network rows), share idle and shared
+        costs per bucket, then filter and merge."""
         source, rows = query_allocation(self._store.clickhouse, query)
+        rows += query_network_allocation(self._store.clickhouse, query, source)
         buckets: dict[datetime | None, list[Group]] = {}
         for row in rows:
             buckets.setdefault(row.bucket, []).append(

@@ -286,23 +286,34 @@ def _salvage_node(node: Any, label_sets: int, rejected: list[str]) -> bool:
             rejected.append(f"{node.get('node', {}).get('name', '?')}/{who}: {'; '.join(problems)}")
         else:
             keep.append(i)
+    pods = list(zip(columns["namespace"], columns["pod"], strict=True))
     for c in ContainerColumns.COLUMNS:
         columns[c] = [columns[c][i] for i in keep]
-    _reindex_assets(node, keep)
+    _reindex_assets(node, pods, keep)
     return True
 
 
-def _reindex_assets(node: dict[str, Any], keep: list[int]) -> None:
-    """Point the node's assets at the kept rows; assets of dropped rows go with them."""
+def _reindex_assets(node: dict[str, Any], pods: list[tuple[Any, Any]], keep: list[int]) -> None:
+    """Point the node's assets at the kept rows.
+
+    An asset whose row was dropped moves to the pod's first kept container; it is dropped only
+    with the pod's last container.
+    """
     assets = node.get("assets")
     if not isinstance(assets, list):
         return
     moved = {old: new for new, old in enumerate(keep)}
+    first_kept: dict[tuple[Any, Any], int] = {}
+    for new, old in enumerate(keep):
+        first_kept.setdefault(pods[old], new)
     kept = []
     for asset in assets:
         index = asset.get("container") if isinstance(asset, dict) else None
-        if type(index) is int and index in moved:
-            kept.append({**asset, "container": moved[asset["container"]]})
+        if type(index) is not int or not 0 <= index < len(pods):
+            continue
+        new_index = moved.get(index, first_kept.get(pods[index]))
+        if new_index is not None:
+            kept.append({**asset, "container": new_index})
     node["assets"] = kept
 
 

@@ -119,7 +119,7 @@ def _label_match(pairs: tuple[tuple[str, str], ...], name: str, params: dict[str
     return " OR ".join(terms)
 
 
-def _conditions(q: AllocationQuery, source: Source, params: dict[str, object]) -> list[str]:
+def conditions(q: AllocationQuery, source: Source, params: dict[str, object]) -> list[str]:
     """Where-clauses that define the pools: time, clusters and nodes (idle belongs to these)."""
     t = source.time_column
     conditions = [f"{t} >= {{start:DateTime('UTC')}}", f"{t} < {{end:DateTime('UTC')}}"]
@@ -145,7 +145,7 @@ def _match_expr(q: AllocationQuery, params: dict[str, object]) -> str:
     return " AND ".join(terms) if terms else "1"
 
 
-def _group_columns(q: AllocationQuery, source: Source, params: dict[str, object]) -> list[str]:
+def group_columns(q: AllocationQuery, source: Source, params: dict[str, object]) -> list[str]:
     columns = [f"{_key_expr(k, i, params)} AS k{i}" for i, k in enumerate(q.keys)]
     if q.step_s:
         params["step"] = q.step_s
@@ -168,7 +168,7 @@ def _group_columns(q: AllocationQuery, source: Source, params: dict[str, object]
 def query_allocation(ch: ClickHouse, q: AllocationQuery) -> tuple[Source, list[BucketRow]]:
     source = choose_source(q.window, q.step_s)
     params: dict[str, object] = {"start": q.window.start, "end": q.window.end}
-    group = _group_columns(q, source, params)
+    group = group_columns(q, source, params)
     measures = [
         f"sum(toUInt64({RESOURCE_SUMS[m]})) AS {m}"
         if source.raw and m in RESOURCE_SUMS
@@ -180,7 +180,7 @@ def query_allocation(ch: ClickHouse, q: AllocationQuery) -> tuple[Source, list[B
         f"SELECT {', '.join(group)}, {', '.join(measures)}, "
         f"groupUniqArray(price_source) AS price_sources "
         f"FROM {source.from_clause(ch.database, params)} "
-        f"WHERE {' AND '.join(_conditions(q, source, params))} "
+        f"WHERE {' AND '.join(conditions(q, source, params))} "
         f"GROUP BY {', '.join(aliases)}"
     )
     rows = [

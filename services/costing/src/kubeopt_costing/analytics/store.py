@@ -106,16 +106,25 @@ class CostStore:
     def namespace_hour_totals(
         self, cluster_hours: Iterable[tuple[str, datetime]]
     ) -> list[NamespaceHourTotal]:
-        """Attributed (non-idle) cost per namespace for each (cluster, hour) given."""
+        """Attributed (non-idle) cost per namespace for each (cluster, hour) given, network
+        included (traffic of no namespace — a node's own — is no namespace's spend)."""
         pairs = set(cluster_hours)
         if not pairs:
             return []
+        where = (
+            "WHERE cluster IN {clusters:Array(String)} AND hour IN {hours:Array(DateTime('UTC'))}"
+        )
+        # Compute, PV and LB cost of the namespace's pods, plus the network cost they own.
         rows = self._ch.query(
-            "SELECT cluster, namespace, hour, sum(total_cost_nano_usd) AS total, "
-            "sum(cpu_cost_nano_usd) AS cpu, sum(memory_cost_nano_usd) AS memory, "
-            f"sum(gpu_cost_nano_usd) AS gpu FROM {self._db}.cost_allocation_hourly "
-            "WHERE cluster IN {clusters:Array(String)} AND hour IN {hours:Array(DateTime('UTC'))} "
-            f"AND namespace != '{IDLE}' GROUP BY cluster, namespace, hour",
+            "SELECT cluster, namespace, hour, sum(total) AS total, sum(cpu) AS cpu, "
+            "sum(memory) AS memory, sum(gpu) AS gpu FROM ("
+            "SELECT cluster, namespace, hour, total_cost_nano_usd AS total, "
+            "cpu_cost_nano_usd AS cpu, memory_cost_nano_usd AS memory, gpu_cost_nano_usd AS gpu "
+            f"FROM {self._db}.cost_allocation_hourly {where} AND namespace != '{IDLE}' "
+            "UNION ALL SELECT cluster, namespace, hour, network_cost_nano_usd AS total, "
+            "toInt64(0) AS cpu, toInt64(0) AS memory, toInt64(0) AS gpu "
+            f"FROM {self._db}.network_cost_hourly {where} AND namespace != ''"
+            ") GROUP BY cluster, namespace, hour",
             {"clusters": sorted({p[0] for p in pairs}), "hours": sorted({p[1] for p in pairs})},
         )
         return [

@@ -6,6 +6,9 @@ the bases on a node add up to more than its capacity they are scaled down togeth
     Σ container cost + idle cost == node cost    (exactly, in nano-USD)
 
 and idle is never negative. Each container's share is floored; the flooring crumbs stay in idle.
+
+Persistent volume claims and load balancer shares (the pods' assets) are added to their pods'
+rows on top of that: they are priced separately and are not part of the node's cost.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Final
 
 from kubeopt_common.events import NodeUsage, UsageSampled, WorkloadKind
 from kubeopt_costing.domain.footprint import Footprints, split_footprint
+from kubeopt_costing.domain.pod_assets import AssetPricer
 from kubeopt_costing.domain.pricing import NodePricer, ResourceCosts, split_node_cost, window_cost
 from kubeopt_costing.domain.shares import allocate
 
@@ -56,6 +60,7 @@ class CostRows:
     memory_cost_nano_usd: list[int] = field(default_factory=list)
     gpu_cost_nano_usd: list[int] = field(default_factory=list)
     pv_cost_nano_usd: list[int] = field(default_factory=list)
+    lb_cost_nano_usd: list[int] = field(default_factory=list)
     total_cost_nano_usd: list[int] = field(default_factory=list)
     energy_uwh: list[int] = field(default_factory=list)
     co2e_ug: list[int] = field(default_factory=list)
@@ -83,6 +88,7 @@ def price_batch(
 ) -> None:
     """Append the cost (and, with ``carbon``, energy and CO2e) rows of every node in ``event``."""
     start = int(event.window_start.timestamp())
+    assets = AssetPricer(book, event.cluster, event.provider, event.region)
     for node_usage in event.nodes:
         node = node_usage.node
         price = book.node_price(
@@ -104,7 +110,10 @@ def price_batch(
             price.source.value,
             ingest_id(event),
         )
+        first_row = len(rows)
         cpu_basis, mem_basis = _price_node(node_usage, costs, facts, event.label_sets, rows)
+        if node_usage.assets:
+            _charge_assets(rows, first_row, assets, node_usage, event.window_seconds)
         if carbon is None:
             _no_footprint(rows, len(node_usage.containers) + 1)
         else:
@@ -176,7 +185,20 @@ def _price_node(
     zeros = [0] * (len(c) + 1)
     rows.pv_bytes.extend(zeros)
     rows.pv_cost_nano_usd.extend(zeros)
+    rows.lb_cost_nano_usd.extend(zeros)
     return cpu_basis, mem_basis
+
+
+def _charge_assets(
+    rows: CostRows, first_row: int, pricer: AssetPricer, usage: NodeUsage, window_seconds: int
+) -> None:
+    """Add the node's pod assets (PV claims, LB shares) to their pods' rows and totals."""
+    for charge in pricer.charges(usage.assets, window_seconds):
+        row = first_row + charge.row
+        rows.pv_bytes[row] += charge.pv_bytes
+        rows.pv_cost_nano_usd[row] += charge.pv_cost_nano_usd
+        rows.lb_cost_nano_usd[row] += charge.lb_cost_nano_usd
+        rows.total_cost_nano_usd[row] += charge.pv_cost_nano_usd + charge.lb_cost_nano_usd
 
 
 def _no_footprint(rows: CostRows, count: int) -> None:

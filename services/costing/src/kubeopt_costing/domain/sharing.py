@@ -26,6 +26,8 @@ SHARED_COSTS = (
     "memory_cost_nano_usd",
     "gpu_cost_nano_usd",
     "pv_cost_nano_usd",
+    "lb_cost_nano_usd",
+    "network_cost_nano_usd",
 )
 TOTAL = "total_cost_nano_usd"
 
