@@ -112,6 +112,10 @@ async def test_assets_report_node_cost_and_idle(client: httpx.AsyncClient) -> No
     assert node["price_source"] == "catalog"
     assert 0 < node["idle_pct"] < 1
     assert Decimal(body["total_idle_cost"]) == Decimal(node["idle_cost"])
+    (cluster,) = body["clusters"]
+    assert cluster["hours"] == 1  # node-a ran the whole hour
+    assert cluster["management_fee_nano_usd"] == 100_000_000  # EKS standard: $0.10 per hour
+    assert Decimal(body["total_cost"]) == Decimal(M5_XLARGE_NANO_PER_HOUR + 100_000_000).scaleb(-9)
 
 
 async def test_step_series_and_trends(client: httpx.AsyncClient) -> None:

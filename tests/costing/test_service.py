@@ -167,3 +167,13 @@ def test_daily_rollup_answers_long_day_aligned_windows(service: CostingService) 
         sum(g.measures["total_cost_nano_usd"] for g in result.groups)
         == M5_XLARGE_NANO_PER_HOUR // 60
     )
+
+
+def test_management_fee_follows_the_time_the_cluster_ran(service: CostingService) -> None:
+    service.ingest([usage(m) for m in range(30)])  # the cluster reported for half an hour
+    (hour,) = service.cluster_fees(Window(HOUR, HOUR + timedelta(hours=1)), clusters=())
+    (raw,) = service.cluster_fees(
+        Window(HOUR, HOUR + timedelta(minutes=20, seconds=1)), clusters=()
+    )
+    assert (hour.cluster, hour.seconds, hour.fee_nano_usd) == ("prod", 1800, 50_000_000)
+    assert (raw.seconds, raw.fee_nano_usd) == (21 * 60, 35_000_000)  # 21 one-minute windows

@@ -61,9 +61,11 @@ def show_assets(
         }
         for n in nodes
     ]
+    fees = sum((Decimal(c["management_fee"]) for c in answer["clusters"]), Decimal(0))
     title = (
         f"Nodes, {answer['window']['start']} → {answer['window']['end']}: "
-        f"${_money(answer['total_cost'])}, idle ${_money(answer['total_idle_cost'])}"
+        f"${_money(answer['total_cost'])} with ${_money(str(fees))} management fees, "
+        f"idle ${_money(answer['total_idle_cost'])}"
     )
     render(rows, columns=ASSET_COLUMNS, fmt=fmt, console=console, title=title)
 

@@ -152,17 +152,16 @@ def build_router(service: CostingService) -> APIRouter:
         "/assets",
         response_model=AssetsResponse,
         tags=["assets"],
-        summary="Nodes: cost, idle cost, capacity type and how they were priced",
+        summary="Nodes (cost, idle cost, capacity type, how priced) and cluster management fees",
     )
     async def assets(
         window: Annotated[str, Query(description=WINDOW_HELP)],
         cluster: Annotated[list[str] | None, Query(description="Only these clusters")] = None,
     ) -> AssetsResponse:
-        resolved = window_param(window)
-        nodes = await asyncio.to_thread(
-            service.node_assets, resolved, clusters=tuple(cluster or ())
-        )
-        return assets_response(resolved, nodes)
+        resolved, only = window_param(window), tuple(cluster or ())
+        nodes = await asyncio.to_thread(service.node_assets, resolved, clusters=only)
+        fees = await asyncio.to_thread(service.cluster_fees, resolved, clusters=only)
+        return assets_response(resolved, nodes, fees)
 
     @router.get(
         "/trends",

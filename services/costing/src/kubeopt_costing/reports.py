@@ -24,6 +24,7 @@ from kubeopt_costing.schemas import (
     AssetsResponse,
     CarbonItem,
     CarbonResponse,
+    ClusterAssetOut,
     NetworkItem,
     NetworkResponse,
     NodeAssetOut,
@@ -31,7 +32,7 @@ from kubeopt_costing.schemas import (
     TrendsResponse,
     WindowOut,
 )
-from kubeopt_costing.service import AllocationResult
+from kubeopt_costing.service import AllocationResult, ClusterFee
 
 GIB = 1024**3
 MILLICORE_SECONDS_PER_CORE_HOUR = 1000 * 3600
@@ -139,7 +140,9 @@ def _bucket_start(start: datetime, step_s: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % step_s, tz=start.tzinfo)
 
 
-def assets_response(window: Window, assets: Sequence[NodeAsset]) -> AssetsResponse:
+def assets_response(
+    window: Window, assets: Sequence[NodeAsset], fees: Sequence[ClusterFee]
+) -> AssetsResponse:
     return AssetsResponse(
         window=WindowOut(start=window.start, end=window.end),
         nodes=[
@@ -161,7 +164,19 @@ def assets_response(window: Window, assets: Sequence[NodeAsset]) -> AssetsRespon
             )
             for a in assets
         ],
-        total_cost=nano_to_usd(sum(a.cost_nano_usd for a in assets)),
+        clusters=[
+            ClusterAssetOut(
+                cluster=f.cluster,
+                provider=f.provider,
+                hours=f.seconds / 3600,
+                management_fee=nano_to_usd(f.fee_nano_usd),
+                management_fee_nano_usd=f.fee_nano_usd,
+            )
+            for f in fees
+        ],
+        total_cost=nano_to_usd(
+            sum(a.cost_nano_usd for a in assets) + sum(f.fee_nano_usd for f in fees)
+        ),
         total_idle_cost=nano_to_usd(sum(a.idle_cost_nano_usd for a in assets)),
     )
 

@@ -90,11 +90,22 @@ class NodeAssetOut(BaseModel):
     idle_pct: float | None = Field(description="Share of the node's cost nobody was charged")
 
 
+class ClusterAssetOut(BaseModel):
+    cluster: str
+    provider: str
+    hours: float = Field(description="Hours the cluster ran in the window")
+    management_fee: Decimal = Field(
+        description="Control-plane fee (EKS/GKE/AKS list price or the custom price file), USD"
+    )
+    management_fee_nano_usd: int
+
+
 class AssetsResponse(BaseModel):
     window: WindowOut
     currency: str = "USD"
     nodes: list[NodeAssetOut]
-    total_cost: Decimal
+    clusters: list[ClusterAssetOut]
+    total_cost: Decimal = Field(description="Nodes and management fees")
     total_idle_cost: Decimal
 
 

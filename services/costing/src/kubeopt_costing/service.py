@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from kubeopt_common.events import (
     FlowsObserved,
     InventorySnapshotted,
+    Provider,
     SpendUpdated,
     UsageSampled,
     event_id_for,
@@ -28,14 +29,14 @@ from kubeopt_costing.analytics import (
     query_allocation,
     utc_hour,
 )
-from kubeopt_costing.analytics.assets import NodeAsset, query_node_assets
+from kubeopt_costing.analytics.assets import NodeAsset, query_cluster_runtime, query_node_assets
 from kubeopt_costing.analytics.network import network_co2e_ug
 from kubeopt_costing.analytics.network_allocation import query_network_allocation
 from kubeopt_costing.domain.aggregation import AggregateKey
 from kubeopt_costing.domain.allocation import CostRows, ingest_id, price_batch
 from kubeopt_costing.domain.carbon import CarbonCoefficients
 from kubeopt_costing.domain.footprint import Footprints
-from kubeopt_costing.domain.pricing import NodePricer
+from kubeopt_costing.domain.pricing import NodePricer, window_cost
 from kubeopt_costing.domain.sharing import Group, merge, share_costs, share_idle
 from kubeopt_costing.domain.windows import Window
 from kubeopt_costing.quotes import quote
@@ -57,6 +58,18 @@ def _finish(groups: list[Group], query: AllocationQuery) -> dict[tuple[str, ...]
         groups = share_costs(groups, split=query.share_split)
     kept = [g for g in groups if g.matches and (query.include_idle or not g.idle)]
     return merge(kept)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterFee:
+    cluster: str
+    provider: str
+    seconds: int
+    nano_usd_per_hour: int
+
+    @property
+    def fee_nano_usd(self) -> int:
+        return window_cost(self.nano_usd_per_hour, self.seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +176,16 @@ class CostingService:
 
     def node_assets(self, window: Window, *, clusters: tuple[str, ...]) -> list[NodeAsset]:
         return query_node_assets(self._store.clickhouse, window, clusters=clusters)
+
+    def cluster_fees(self, window: Window, *, clusters: tuple[str, ...]) -> list[ClusterFee]:
+        """Each cluster's control-plane management fee for the time it ran in ``window``."""
+        fees = []
+        for run in query_cluster_runtime(self._store.clickhouse, window, clusters=clusters):
+            hourly = self._prices.cluster_fee_nano_usd_per_hour(
+                cluster=run.cluster, provider=Provider(run.provider)
+            )
+            fees.append(ClusterFee(run.cluster, run.provider, run.seconds, hourly))
+        return fees
 
     def trends(self, query: AllocationQuery) -> tuple[AllocationResult, AllocationResult]:
         """``query`` and the same query over the window just before it (for change %)."""

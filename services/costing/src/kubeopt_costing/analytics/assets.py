@@ -1,4 +1,5 @@
-"""Assets: what each node cost over a window, how much of it sat idle, and how it was priced."""
+"""Assets: what each node cost over a window, how much of it sat idle, and how it was priced;
+how long each cluster ran (for its control-plane management fee)."""
 
 from __future__ import annotations
 
@@ -68,5 +69,42 @@ def query_node_assets(
             int(r["gpu"]),
             int(r["idle"]),
         )
+        for r in ch.query(sql, params)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRuntime:
+    cluster: str
+    provider: str
+    seconds: int
+
+
+def query_cluster_runtime(
+    ch: ClickHouse, window: Window, *, clusters: tuple[str, ...]
+) -> list[ClusterRuntime]:
+    """Seconds each cluster ran in ``window``: per time bucket, its longest-running node.
+
+    Every node has one idle row per usage window, so a bucket's idle rows say how long each node
+    ran in it; the cluster ran as long as its longest-running node.
+    """
+    source = choose_source(window, None)
+    t = source.time_column
+    seconds = "toUInt64(window_seconds)" if source.raw else "seconds"
+    params: dict[str, object] = {"start": window.start, "end": window.end}
+    where = f"{t} >= {{start:DateTime('UTC')}} AND {t} < {{end:DateTime('UTC')}}"
+    if clusters:
+        where += " AND cluster IN {clusters:Array(String)}"
+        params["clusters"] = list(clusters)
+    sql = (
+        "SELECT cluster, anyLast(provider) AS provider, sum(bucket_seconds) AS seconds FROM ("
+        f"SELECT cluster, {t}, anyLast(provider) AS provider, max(node_seconds) AS bucket_seconds "
+        f"FROM (SELECT cluster, {t}, node, anyLast(provider) AS provider, "
+        f"sum({seconds}) AS node_seconds FROM {source.from_clause(ch.database, params)} "
+        f"WHERE {where} AND namespace = '{IDLE}' GROUP BY cluster, {t}, node) "
+        f"GROUP BY cluster, {t}) GROUP BY cluster ORDER BY cluster"
+    )
+    return [
+        ClusterRuntime(r["cluster"], r["provider"], int(r["seconds"]))
         for r in ch.query(sql, params)
     ]
