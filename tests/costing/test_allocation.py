@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from kubeopt_common.events import ContainerSample, Node, Provider, UsageSampled
 from kubeopt_costing.domain.allocation import IDLE, CostRows, price_batch
-from kubeopt_costing.domain.pricing import PriceBook, PriceOverride, ProviderCatalog, UnitPrices
+from kubeopt_costing.domain.price_book import PriceBook
+from kubeopt_costing.domain.pricing import PriceOverride, ProviderCatalog, UnitPrices
 from kubeopt_costing.domain.shares import allocate, scaled
 from tests.builders import make_container_sample, make_node, make_usage_sampled
 

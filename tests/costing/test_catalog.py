@@ -9,15 +9,10 @@ import pytest
 
 from kubeopt_common.events import CapacityType, Provider
 from kubeopt_common.yamlfile import load_yaml_model
-from kubeopt_costing.catalog import (
-    PACKAGED_CATALOG,
-    CatalogError,
-    CatalogFile,
-    load_catalog,
-    load_custom_prices,
-    load_overrides,
-)
+from kubeopt_costing.catalog import PACKAGED_CATALOG, CatalogFile, load_catalog
+from kubeopt_costing.custom_prices import load_custom_prices, load_overrides
 from kubeopt_costing.domain.pricing import PriceCategory, ProviderCatalog
+from kubeopt_costing.price_files import CatalogError
 
 CLOUDS = (Provider.AWS, Provider.GCP, Provider.AZURE)
 # The families the catalog promises, by provider: x86, Arm and GPU types at the base region.

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kubeopt_common.events import Endpoint, Flow, Provider
-from kubeopt_costing.catalog import CatalogError, load_catalog
+from kubeopt_costing.catalog import load_catalog
 from kubeopt_costing.domain.money import usd_to_nano
 from kubeopt_costing.domain.network import (
     DEFAULT_PRIVATE_CIDRS,
@@ -25,6 +25,7 @@ from kubeopt_costing.domain.network import (
 )
 from kubeopt_costing.domain.pricing import PriceSource
 from kubeopt_costing.network_catalog import PACKAGED_NETWORK_PRICES, load_network_prices
+from kubeopt_costing.price_files import CatalogError
 from tests.builders import make_endpoint, make_flow
 
 USD = 1_000_000_000  # nano-USD

@@ -21,8 +21,8 @@ from kubeopt_common.events import (
 )
 from kubeopt_costing.domain.allocation import IDLE, CostRows, price_batch
 from kubeopt_costing.domain.pod_assets import even_share
+from kubeopt_costing.domain.price_book import PriceBook
 from kubeopt_costing.domain.pricing import (
-    PriceBook,
     PriceOverride,
     ProviderCatalog,
     StorageOverride,

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from kubeopt_common.events import CapacityType, Node, Provider
 from kubeopt_costing.catalog import load_catalog, load_price_book
 from kubeopt_costing.domain.money import nano_to_usd, usd_to_nano
+from kubeopt_costing.domain.price_book import PriceBook
 from kubeopt_costing.domain.pricing import (
     HOURS_PER_MONTH,
     CustomUnitPrices,
     Discount,
     InstancePrice,
     NodePrice,
-    PriceBook,
     PriceCategory,
     PriceOverride,
     PriceSource,

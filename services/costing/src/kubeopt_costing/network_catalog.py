@@ -24,7 +24,6 @@ from pydantic import (
 
 from kubeopt_common.events import Provider
 from kubeopt_common.yamlfile import YamlFileError, load_yaml_model
-from kubeopt_costing.catalog import CatalogError, Usd
 from kubeopt_costing.domain.money import usd_to_nano
 from kubeopt_costing.domain.network import (
     ANY_GEOGRAPHY,
@@ -34,6 +33,7 @@ from kubeopt_costing.domain.network import (
     NetworkPrices,
     ProviderNetworkPrices,
 )
+from kubeopt_costing.price_files import CatalogError, Usd
 
 PACKAGED_NETWORK_PRICES = Path(str(files("kubeopt_costing") / "network_data"))
 UNIT_BYTES = {"GB": GB, "GiB": GIB}
