@@ -30,6 +30,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "nodes": ("/api/v1", "NodeList"),
     "pods": ("/api/v1", "PodList"),
     "persistentvolumeclaims": ("/api/v1", "PersistentVolumeClaimList"),
+    "services": ("/api/v1", "ServiceList"),
     "deployments": ("/apis/apps/v1", "DeploymentList"),
     "replicasets": ("/apis/apps/v1", "ReplicaSetList"),
     "statefulsets": ("/apis/apps/v1", "StatefulSetList"),

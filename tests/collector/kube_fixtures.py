@@ -289,17 +289,51 @@ def pdb(name: str, app: str, namespace_name: str = "shop", *, min_available: Any
     }
 
 
-def pvc(name: str, namespace_name: str = "shop", *, size: str = "20Gi") -> Obj:
+def pvc(
+    name: str,
+    namespace_name: str = "shop",
+    *,
+    size: str = "20Gi",
+    capacity: str | None = None,
+    storage_class: str = "gp3",
+) -> Obj:
+    """A bound claim; ``capacity`` (what was provisioned) defaults to the requested ``size``."""
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
         "metadata": _meta(name, namespace_name),
         "spec": {
             "accessModes": ["ReadWriteOnce"],
-            "storageClassName": "gp3",
+            "storageClassName": storage_class,
             "resources": {"requests": {"storage": size}},
         },
-        "status": {"phase": "Bound", "capacity": {"storage": size}},
+        "status": {"phase": "Bound", "capacity": {"storage": capacity or size}},
+    }
+
+
+def service(
+    name: str,
+    namespace_name: str = "shop",
+    *,
+    selector: dict[str, str] | None = None,
+    service_type: str = "ClusterIP",
+) -> Obj:
+    """A Service on port 80; ``selector`` None makes one without a selector."""
+    spec: Obj = {
+        "type": service_type,
+        "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}],
+    }
+    if selector is not None:
+        spec["selector"] = selector
+    status: Obj = {"loadBalancer": {}}
+    if service_type == "LoadBalancer":
+        status["loadBalancer"] = {"ingress": [{"hostname": f"{name}.elb.example.com"}]}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(name, namespace_name),
+        "spec": spec,
+        "status": status,
     }
 
 

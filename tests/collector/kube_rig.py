@@ -28,8 +28,9 @@ class RecordingPublisher:
 
 
 def populate(server: FakeApiServer) -> None:
-    """Two nodes (one spot), a Deployment with an HPA and a PDB, a CronJob's job, a
-    StatefulSet with a volume, a DaemonSet pod on host network and a bare pod."""
+    """Two nodes (one spot), a Deployment with an HPA, a PDB and a LoadBalancer Service, a
+    CronJob's job, a StatefulSet with a volume and a ClusterIP Service, a DaemonSet pod on host
+    network and a bare pod."""
     server.add("namespaces", k.namespace("shop", {"team": "web"}))
     server.add("namespaces", k.namespace("batch"))
     server.add("namespaces", k.namespace("kube-system"))
@@ -53,6 +54,8 @@ def populate(server: FakeApiServer) -> None:
     server.add("poddisruptionbudgets", k.pdb("web", "web"))
     server.add("statefulsets", k.statefulset("db"))
     server.add("persistentvolumeclaims", k.pvc("data-db-0"))
+    server.add("services", k.service("web", selector={"app": "web"}, service_type="LoadBalancer"))
+    server.add("services", k.service("db", selector={"app": "db"}))
     server.add("daemonsets", k.daemonset("agent"))
     server.add("cronjobs", k.cronjob("nightly"))
     server.add("jobs", k.job("nightly-29000000", cronjob_name="nightly"))

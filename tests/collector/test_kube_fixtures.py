@@ -29,6 +29,7 @@ RESOURCE_KINDS = {
     "cronjobs": "CronJob",
     "horizontalpodautoscalers": "HorizontalPodAutoscaler",
     "poddisruptionbudgets": "PodDisruptionBudget",
+    "services": "Service",
 }
 
 
@@ -46,6 +47,12 @@ def test_every_object_of_the_test_cluster_is_schema_valid() -> None:
             validate(obj)
             served += 1
     assert served >= 20
+
+
+def test_services_and_claims_of_the_asset_tests_are_schema_valid() -> None:
+    validate(k.service("headless-ish", selector=None))
+    validate(k.service("edge", selector={"app": "web"}, service_type="LoadBalancer"))
+    validate(k.pvc("scratch", size="3Gi", capacity="4Gi", storage_class="efs-sc"))
 
 
 def test_the_scale_fleet_objects_are_schema_valid() -> None:

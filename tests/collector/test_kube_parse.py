@@ -1,4 +1,5 @@
-"""Parsing API objects into records: provider labels, quantities, owners, HPA/PDB shapes."""
+"""Parsing API objects into records: provider labels, quantities, owners, HPA/PDB shapes,
+Services and claims."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from kubeopt_collector.domain.kube_objects import (
     ObjectError,
     PdbRecord,
     PodRecord,
+    PvcRecord,
     ResourceKind,
+    ServiceRecord,
     scaled,
 )
 from kubeopt_collector.domain.kube_parse import Parser
@@ -204,3 +207,104 @@ def test_identical_label_sets_are_shared() -> None:
     assert isinstance(one, PodRecord)
     assert isinstance(two, PodRecord)
     assert one.labels is two.labels
+
+
+def parse_service(*, selector: dict[str, str] | None, service_type: str) -> ServiceRecord:
+    raw = k.service("edge", selector=selector, service_type=service_type)
+    record = Parser().parse(ResourceKind.SERVICE, raw)
+    assert isinstance(record, ServiceRecord)
+    return record
+
+
+def test_a_load_balancer_service_selects_the_pods_its_selector_matches() -> None:
+    parser = Parser()
+    service = parse_service(selector={"app": "web"}, service_type="LoadBalancer")
+    assert (service.namespace, service.name, service.type) == ("shop", "edge", "LoadBalancer")
+    assert service.load_balancer
+    web = parser.parse(ResourceKind.POD, k.pod("web-1", labels={"app": "web", "hash": "7d"}))
+    api = parser.parse(ResourceKind.POD, k.pod("api-1", labels={"app": "api"}))
+    assert isinstance(web, PodRecord)
+    assert isinstance(api, PodRecord)
+    assert service.selector.matches(web.labels)
+    assert not service.selector.matches(api.labels)
+    assert not service.selector.matches({})
+
+
+def test_a_service_without_a_selector_selects_no_pod() -> None:
+    selectors: tuple[dict[str, str] | None, ...] = (None, {})
+    for selector in selectors:
+        service = parse_service(selector=selector, service_type="LoadBalancer")
+        assert not service.selector.matches({"app": "web"})
+        assert not service.selector.matches({})
+
+
+def test_a_service_is_a_cluster_ip_unless_it_says_otherwise() -> None:
+    raw = k.service("internal", selector={"app": "web"})
+    del raw["spec"]["type"]
+    record = Parser().parse(ResourceKind.SERVICE, raw)
+    assert isinstance(record, ServiceRecord)
+    assert (record.type, record.load_balancer) == ("ClusterIP", False)
+    raw["spec"]["selector"] = ["app=web"]
+    with pytest.raises(
+        ObjectError, match=r"Service shop/internal: spec\.selector is not an object"
+    ):
+        Parser().parse(ResourceKind.SERVICE, raw)
+
+
+def test_the_inventory_indexes_load_balancers_by_namespace() -> None:
+    parser, inventory = Parser(), ClusterInventory()
+    objects = [
+        k.service("edge", selector={"app": "web"}, service_type="LoadBalancer"),
+        k.service("external", selector=None, service_type="LoadBalancer"),
+        k.service("web", selector={"app": "web"}),
+        k.service("edge", "batch", selector={"app": "web"}, service_type="NodePort"),
+    ]
+    inventory.load(ResourceKind.SERVICE, [parser.parse(ResourceKind.SERVICE, o) for o in objects])
+    assert sorted(s.name for s in inventory.load_balancers("shop")) == ["edge", "external"]
+    assert list(inventory.load_balancers("batch")) == []
+    # A Service that stops being a LoadBalancer, or goes away, leaves the index.
+    inventory.upsert(
+        ResourceKind.SERVICE,
+        parser.parse(ResourceKind.SERVICE, k.service("edge", selector={"app": "web"})),
+    )
+    inventory.delete(ResourceKind.SERVICE, ("shop", "external"))
+    assert list(inventory.load_balancers("shop")) == []
+    inventory.upsert(ResourceKind.SERVICE, parser.parse(ResourceKind.SERVICE, objects[0]))
+    assert [s.name for s in inventory.load_balancers("shop")] == ["edge"]
+    assert not inventory.take_changes()  # Services are not part of inventory snapshots
+
+
+def test_a_claim_keeps_its_request_and_its_provisioned_capacity() -> None:
+    raw = k.pvc("scratch", size="3Gi", capacity="4Gi", storage_class="efs-sc")
+    claim = Parser().parse(ResourceKind.PVC, raw)
+    assert isinstance(claim, PvcRecord)
+    assert (claim.storage_class, claim.requested_bytes, claim.size_bytes) == (
+        "efs-sc",
+        3 * 2**30,
+        4 * 2**30,
+    )
+
+
+def test_pod_volumes_name_their_claims() -> None:
+    volumes = [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}},
+        {
+            "name": "scratch",
+            "ephemeral": {
+                "volumeClaimTemplate": {
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    }
+                }
+            },
+        },
+        {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}},
+    ]
+    pod = Parser().parse(ResourceKind.POD, k.pod("db-0", volumes=volumes))
+    assert isinstance(pod, PodRecord)
+    assert [(v.name, v.kind, v.claim, v.size_bytes) for v in pod.volumes] == [
+        ("data", "pvc", "data-db-0", 0),
+        ("scratch", "pvc", "db-0-scratch", 0),  # a generic ephemeral volume's own claim
+        ("tmp", "empty_dir", "", 2**30),
+    ]

@@ -16,7 +16,7 @@ from kubeopt_collector.domain.prom_usage import UsageContext
 from kubeopt_collector.health import SourceHealth, SourceMetrics
 from kubeopt_collector.kube import KubeClient, KubeConnection
 from kubeopt_collector.metrics_source import MetricsServerSource
-from kubeopt_common.events import Provider, UsageSampled, WorkloadKind
+from kubeopt_common.events import AssetKind, Provider, UsageSampled, WorkloadKind
 from tests.collector import kube_fixtures as k
 from tests.collector.fake_apiserver import FakeApiServer
 from tests.collector.kube_rig import RecordingPublisher, populate
@@ -39,6 +39,8 @@ def inventory_of(server: FakeApiServer) -> ClusterInventory:
         "nodes": ResourceKind.NODE,
         "pods": ResourceKind.POD,
         "replicasets": ResourceKind.REPLICASET,
+        "persistentvolumeclaims": ResourceKind.PVC,
+        "services": ResourceKind.SERVICE,
     }
     for resource, kind in kinds.items():
         inventory.load(
@@ -47,12 +49,10 @@ def inventory_of(server: FakeApiServer) -> ClusterInventory:
     return inventory
 
 
-async def test_samples_average_into_one_window_of_whole_nodes(server: FakeApiServer) -> None:
-    clock = [T0 + 10]
-    publisher = RecordingPublisher()
-    registry = CollectorRegistry()
-    health = SourceHealth("prod", "metrics_server", metrics=SourceMetrics.create(registry))
-    source = MetricsServerSource(
+def metrics_source(
+    server: FakeApiServer, publisher: RecordingPublisher, health: SourceHealth, clock: list[int]
+) -> MetricsServerSource:
+    return MetricsServerSource(
         client_factory=lambda: KubeClient(KubeConnection(mode="token", host=server.url)),
         context=UsageContext("prod", "collector", Provider.AWS, "us-east-1", "metrics_server"),
         inventory=inventory_of(server),
@@ -61,6 +61,14 @@ async def test_samples_average_into_one_window_of_whole_nodes(server: FakeApiSer
         window_s=WINDOW,
         now=lambda: datetime.fromtimestamp(clock[0], tz=UTC),
     )
+
+
+async def test_samples_average_into_one_window_of_whole_nodes(server: FakeApiServer) -> None:
+    clock = [T0 + 10]
+    publisher = RecordingPublisher()
+    registry = CollectorRegistry()
+    health = SourceHealth("prod", "metrics_server", metrics=SourceMetrics.create(registry))
+    source = metrics_source(server, publisher, health, clock)
     client = KubeClient(KubeConnection(mode="token", host=server.url))
     for cpu, memory in (("200m", "100Mi"), ("37482985n", "102400Ki"), ("300m", "300Mi")):
         server.set_metrics(
@@ -101,3 +109,45 @@ async def test_samples_average_into_one_window_of_whole_nodes(server: FakeApiSer
         },
     )
     assert skipped == 4
+
+
+async def test_a_window_carries_the_claims_and_load_balancer_shares_of_its_pods(
+    server: FakeApiServer,
+) -> None:
+    clock = [T0 + 10]
+    publisher = RecordingPublisher()
+    source = metrics_source(server, publisher, SourceHealth("prod", "metrics_server"), clock)
+    client = KubeClient(KubeConnection(mode="token", host=server.url))
+    usage = {"cpu": "100m", "memory": "100Mi"}
+    server.set_metrics(
+        "pods",
+        [
+            k.pod_metrics("web-7d9f8-1", "shop", {"app": usage, "proxy": usage}),
+            k.pod_metrics("web-7d9f8-0", "shop", {"proxy": usage, "app": usage}),
+            k.pod_metrics("db-0", "shop", {"app": usage}),
+        ],
+    )
+    await source.sample(client)
+    clock[0] = T0 + WINDOW + 5
+    await source.sample(client)
+    client.close()
+
+    [event] = [UsageSampled.model_validate_json(m.payload) for m in publisher.messages]
+    found = {
+        (node.node.name, node.containers.pod[a.container], a.kind, a.name): (
+            node.containers.container[a.container],
+            a.storage_class,
+            a.size_bytes,
+            a.sharers,
+            a.rank,
+        )
+        for node in event.nodes
+        for a in node.assets
+    }
+    pv, lb = AssetKind.PERSISTENT_VOLUME, AssetKind.LOAD_BALANCER
+    assert found == {
+        # LoadBalancer 'web' selects both web pods, ranked by name; ClusterIP 'db' costs nothing.
+        ("node-a", "web-7d9f8-0", lb, "web"): ("app", "", 0, 2, 0),
+        ("node-b", "web-7d9f8-1", lb, "web"): ("app", "", 0, 2, 1),
+        ("node-a", "db-0", pv, "data-db-0"): ("app", "gp3", 20 * 2**30, 1, 0),
+    }

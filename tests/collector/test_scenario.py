@@ -137,6 +137,17 @@ CASES = [
      "19: clusters[0].workloads[0].pdb: give exactly one of min_available or max_unavailable"),
     ("  - name: c1", "  - name: C1.prod",
      "3: clusters[0].name: String should match pattern '^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$'"),
+    ("        replicas: 2\n",
+     "        replicas: 2\n        services:\n          - {name: public, type: LoadBalancr}\n",
+     "20: clusters[0].workloads[0].services[0].type: Input should be 'ClusterIP', 'NodePort' or "
+     "'LoadBalancer'"),
+    ("        replicas: 2\n",
+     "        replicas: 2\n        services:\n          - {name: public, type: LoadBalancer}\n"
+     "          - {name: public}\n",
+     "21: clusters[0].workloads[0].services[1].name: duplicate service name 'public'"),
+    ("        replicas: 2\n",
+     "        replicas: 2\n        services:\n          - {name: public, kind: LoadBalancer}\n",
+     "20: clusters[0].workloads[0].services[0].kind: unknown field 'kind'"),
 ]  # fmt: skip
 
 
@@ -198,6 +209,25 @@ def test_cronjob_needs_a_batch_container() -> None:
 
     with pytest.raises(ValueError, match="needs a container with a batch profile"):
         scenario(cluster(workloads=[workload(kind="CronJob", schedule="@hourly")]))
+
+
+def test_a_load_balancer_needs_a_long_running_workload(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("kind: Deployment", 'kind: CronJob\n        schedule: "*/30 * * * *"')
+        .replace("{type: diurnal, cpu: 60%}", "{type: batch}")
+        .replace(
+            "        containers:\n",
+            "        services:\n"
+            "          - {name: public, type: LoadBalancer}\n"
+            "        containers:\n",
+        )
+    )
+    assert error_of(tmp_path, text) == (
+        "21: clusters[0].workloads[0].services[0].type: a CronJob's pods exist only during a run: "
+        "a LoadBalancer needs a long-running workload (Deployment, StatefulSet or DaemonSet)"
+    )
+    ok = text.replace("type: LoadBalancer", "type: ClusterIP")  # free, so allowed
+    assert load_scenario(write(tmp_path, ok)).clusters[0].workloads[0].load_balancers == ()
 
 
 def test_label_templates_are_filled() -> None:

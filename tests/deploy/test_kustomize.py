@@ -37,7 +37,7 @@ pytestmark = pytest.mark.integration
 _READ = ("get", "list", "watch")
 # API group -> the resources the collector lists and watches for its inventory.
 INVENTORY = {
-    "": ("nodes", "pods", "namespaces", "persistentvolumeclaims", "persistentvolumes"),
+    "": ("nodes", "pods", "namespaces", "persistentvolumeclaims", "persistentvolumes", "services"),
     "apps": ("deployments", "replicasets", "statefulsets", "daemonsets"),
     "batch": ("jobs", "cronjobs"),
     "autoscaling": ("horizontalpodautoscalers",),

@@ -19,6 +19,10 @@ from tests.e2e.expectations import (
     HOURS,
     costs,
     expected_fleet_cost_nano_usd,
+    expected_lb_cost_nano_usd,
+    expected_node_bill_nano_usd,
+    expected_pv_cost_nano_usd,
+    nano,
     query_window,
     rfc3339_pair,
     wait_for_total,
@@ -58,7 +62,11 @@ def test_allocated_plus_idle_equals_the_node_bill(installation: Installation) ->
     by_node = wait_for_total(installation, window, expected_fleet_cost_nano_usd(), timeout_s=120)
     for item in by_node["items"]:
         pool = item["name"].rsplit("-", 1)[0]
-        assert item["total_cost_nano_usd"] == NANO_PER_HOUR[pool] * HOURS, item["name"]
+        assets = nano(item["pv_cost"]) + nano(item["load_balancer_cost"])
+        assert item["total_cost_nano_usd"] - assets == NANO_PER_HOUR[pool] * HOURS, item["name"]
+    items = by_node["items"]
+    assert sum(nano(i["pv_cost"]) for i in items) == expected_pv_cost_nano_usd()
+    assert sum(nano(i["load_balancer_cost"]) for i in items) == expected_lb_cost_nano_usd()
     by_namespace = costs(installation, "--window", window, "--by", "namespace")
     names = {item["name"] for item in by_namespace["items"]}
     assert names == {"shop", "data", "ops", "__idle__"}
@@ -171,7 +179,7 @@ def test_assets_and_trends_views(installation: Installation) -> None:
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
     assert {n["node"].rsplit("-", 1)[0] for n in body["nodes"]} == set(NANO_PER_HOUR)
-    assert sum(n["cost_nano_usd"] for n in body["nodes"]) == expected_fleet_cost_nano_usd()
+    assert sum(n["cost_nano_usd"] for n in body["nodes"]) == expected_node_bill_nano_usd()
     assert all(n["hours"] == HOURS for n in body["nodes"])
     table = installation.kubeopt("trends", "--window", "2d", "--step", "12h")
     assert table.returncode == 0, table.stderr

@@ -60,6 +60,7 @@ KINDS = (
     ResourceKind.JOB,
     ResourceKind.HPA,
     ResourceKind.PDB,
+    ResourceKind.SERVICE,
     ResourceKind.POD,
 )
 

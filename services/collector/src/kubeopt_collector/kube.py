@@ -41,6 +41,7 @@ _LISTERS: dict[ResourceKind, tuple[str, str]] = {
     ResourceKind.CRONJOB: ("BatchV1Api", "list_cron_job_for_all_namespaces"),
     ResourceKind.HPA: ("AutoscalingV2Api", "list_horizontal_pod_autoscaler_for_all_namespaces"),
     ResourceKind.PDB: ("PolicyV1Api", "list_pod_disruption_budget_for_all_namespaces"),
+    ResourceKind.SERVICE: ("CoreV1Api", "list_service_for_all_namespaces"),
 }
 _CONNECT_TIMEOUT_S = 10.0
 # The client's functions are untyped; they are used through these Any-typed names only.

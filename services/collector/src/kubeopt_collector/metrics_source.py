@@ -3,9 +3,10 @@
 metrics-server keeps no history: it answers the latest usage of each container. This source
 samples it every ``sample_interval_s`` and publishes, for each closed window of ``window_s``,
 the average and peak of the samples taken in it, joined with the cluster's inventory
-(node facts, workloads, labels, requests and limits). Every inventory node is published, idle
-ones too, so costing can price idle capacity. A pod the inventory does not know (yet) or an
-unreadable quantity is logged, counted and skipped.
+(node facts, workloads, labels, requests and limits, the pods' claims and ``LoadBalancer``
+shares). Every inventory node is published, idle ones too, so costing can price idle capacity.
+A pod the inventory does not know (yet) or an unreadable quantity is logged, counted and
+skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kubeopt_collector.domain.inventory import ClusterInventory
+from kubeopt_collector.domain.pod_assets import window_assets
 from kubeopt_collector.domain.prom_usage import UsageContext, build_events, node_from_record
 from kubeopt_collector.domain.quantities import parse_cpu_millicores, parse_memory_bytes
 from kubeopt_collector.health import Backoff, SourceHealth
@@ -147,7 +149,10 @@ class MetricsServerSource:
             row = self._row(key, window.containers[key], nodes)
             if row is not None:
                 rows[row[0]].append(row[1])
-        events = build_events(nodes, rows, window.start_s, self.window_s, self.context)
+        assets = window_assets(rows, self.inventory)
+        events = build_events(
+            nodes, rows, window.start_s, self.window_s, self.context, assets=assets
+        )
         messages = [OutgoingMessage.of(e) for e in events]
         if messages:
             await self._publish(messages)

@@ -1,5 +1,6 @@
 """One cluster's inventory in memory: the records of every watched kind, owner resolution,
-the IP index used by flows, and the changes since the last delta.
+the IP index used by flows, ``LoadBalancer`` Services by namespace (for pod assets), and the
+changes since the last delta.
 
 The store is written by the inventory source (lists and watch events) and read by the usage
 and flow sources of the same cluster; everything runs on one event loop, so no locking.
@@ -22,6 +23,7 @@ from kubeopt_collector.domain.kube_objects import (
     PvcRecord,
     Record,
     ResourceKind,
+    ServiceRecord,
 )
 from kubeopt_common.events import WorkloadKind
 
@@ -69,6 +71,7 @@ class ClusterInventory:
         self._pod_ips: dict[str, Key] = {}
         self._recent: OrderedDict[str, PodRecord] = OrderedDict()
         self._node_ips: dict[str, str] = {}
+        self._load_balancers: dict[str, dict[str, ServiceRecord]] = {}
 
     # ------------------------------------------------------------------ reads
 
@@ -105,6 +108,10 @@ class ClusterInventory:
     def pvc(self, namespace: str, name: str) -> PvcRecord | None:
         found = self.objects[ResourceKind.PVC].get((namespace, name))
         return found if isinstance(found, PvcRecord) else None
+
+    def load_balancers(self, namespace: str) -> Iterable[ServiceRecord]:
+        """The ``LoadBalancer`` Services of ``namespace``."""
+        return self._load_balancers.get(namespace, {}).values()
 
     def hpas(self) -> Iterator[HpaRecord]:
         for record in self.objects[ResourceKind.HPA].values():
@@ -213,6 +220,11 @@ class ClusterInventory:
             if isinstance(new, NodeRecord):
                 for ip in new.addresses:
                     self._node_ips[ip] = new.name
+        elif kind is ResourceKind.SERVICE:
+            if isinstance(old, ServiceRecord):
+                self._load_balancers.get(old.namespace, {}).pop(old.name, None)
+            if isinstance(new, ServiceRecord) and new.load_balancer:
+                self._load_balancers.setdefault(new.namespace, {})[new.name] = new
 
     def _remember(self, ip: str, pod: PodRecord) -> None:
         self._recent[ip] = pod

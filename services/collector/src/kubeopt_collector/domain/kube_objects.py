@@ -34,6 +34,7 @@ class ResourceKind(StrEnum):
     CRONJOB = "CronJob"
     HPA = "HorizontalPodAutoscaler"
     PDB = "PodDisruptionBudget"
+    SERVICE = "Service"
 
 
 class ObjectError(ValueError):
@@ -150,14 +151,46 @@ class PdbRecord:
 
 @dataclass(frozen=True, slots=True)
 class PvcRecord:
+    """A claim: ``size_bytes`` is its capacity once bound (else its request),
+    ``requested_bytes`` what it asks for (0 when it asks for nothing)."""
+
     namespace: str
     name: str
     storage_class: str
     size_bytes: int
+    requested_bytes: int = 0
+
+
+LOAD_BALANCER = "LoadBalancer"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRecord:
+    """A Service: its ``type`` and the pods it selects (in its namespace).
+
+    A Service's selector is equality-based; a Service without one (or with an empty one)
+    selects no pods — its endpoints are managed by someone else.
+    """
+
+    namespace: str
+    name: str
+    type: str  # ClusterIP, NodePort, LoadBalancer or ExternalName
+    selector: LabelSelector
+
+    @property
+    def load_balancer(self) -> bool:
+        return self.type == LOAD_BALANCER
 
 
 Record: TypeAlias = (
-    NamespaceRecord | NodeRecord | PodRecord | ControllerRecord | HpaRecord | PdbRecord | PvcRecord
+    NamespaceRecord
+    | NodeRecord
+    | PodRecord
+    | ControllerRecord
+    | HpaRecord
+    | PdbRecord
+    | PvcRecord
+    | ServiceRecord
 )
 
 

@@ -29,6 +29,7 @@ from kubeopt_collector.domain.kube_objects import (
     Raw,
     Record,
     ResourceKind,
+    ServiceRecord,
     VolumeRecord,
     identity,
 )
@@ -96,6 +97,7 @@ class Parser:
             ResourceKind.PVC: self._pvc,
             ResourceKind.HPA: self._hpa,
             ResourceKind.PDB: self._pdb,
+            ResourceKind.SERVICE: self._service,
         }
 
     def parse(self, kind: ResourceKind, obj: Raw) -> Record:
@@ -176,7 +178,10 @@ class Parser:
             labels=self.labels.intern(_str_map(meta.get("labels"), "labels")),
             owner=_owner(meta),
             containers=containers,
-            volumes=tuple(_volume(_map(v, "volume")) for v in _list(spec.get("volumes"), "vols")),
+            volumes=tuple(
+                _volume(_map(v, "volume"), str(meta["name"]))
+                for v in _list(spec.get("volumes"), "vols")
+            ),
             ips=ips,
             host_network=spec.get("hostNetwork") is True,
             started_at=_parse_time(status.get("startTime")),
@@ -193,6 +198,17 @@ class Parser:
             name=str(meta["name"]),
             storage_class=str(spec.get("storageClassName") or ""),
             size_bytes=parse_memory_bytes(size),
+            requested_bytes=parse_memory_bytes(requested.get("storage") or 0),
+        )
+
+    def _service(self, obj: Raw, meta: Raw) -> ServiceRecord:
+        spec = _map(obj.get("spec"), "spec")
+        selector = _str_map(spec.get("selector"), "spec.selector")
+        return ServiceRecord(
+            namespace=sys.intern(str(meta["namespace"])),
+            name=str(meta["name"]),
+            type=sys.intern(str(spec.get("type") or "ClusterIP")),
+            selector=LabelSelector.parse({"matchLabels": selector} if selector else None),
         )
 
     def _hpa(self, obj: Raw, meta: Raw) -> HpaRecord:
@@ -308,11 +324,13 @@ def _container(c: Raw) -> ContainerRecord:
     return ContainerRecord(name, cpu, memory, cpu_limit, mem_limit, gpu)
 
 
-def _volume(v: Raw) -> VolumeRecord:
+def _volume(v: Raw, pod: str) -> VolumeRecord:
     name = str(v["name"])
     if "persistentVolumeClaim" in v:
         claim = str(_map(v["persistentVolumeClaim"], "persistentVolumeClaim")["claimName"])
         return VolumeRecord(name, "pvc", claim=claim)
+    if "ephemeral" in v:  # a generic ephemeral volume: the pod's own claim "<pod>-<volume>"
+        return VolumeRecord(name, "pvc", claim=f"{pod}-{name}")
     if "emptyDir" in v:
         limit = _map(v["emptyDir"], "emptyDir").get("sizeLimit")
         return VolumeRecord(name, "empty_dir", size_bytes=parse_memory_bytes(limit or 0))

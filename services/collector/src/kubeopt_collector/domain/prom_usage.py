@@ -5,7 +5,8 @@ requests and limits, restarts and OOM kills (kube-state-metrics), and its pod's 
 workload. The owner chain comes from kube-state-metrics (``kube_pod_owner`` →
 ``kube_replicaset_owner`` / ``kube_job_owner``), so history is attributed as it was; the live
 inventory fills what those metrics lack (labels, pods or nodes they do not know). Node facts
-come from the inventory when the node is known there, else from ``kube_node_*`` metrics.
+come from the inventory when the node is known there, else from ``kube_node_*`` metrics. With
+an inventory, pods carry their claims and ``LoadBalancer`` shares (:mod:`.pod_assets`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from typing import Any, Literal
 from kubeopt_collector.domain import node_labels
 from kubeopt_collector.domain.inventory import ClusterInventory
 from kubeopt_collector.domain.kube_objects import NodeRecord
+from kubeopt_collector.domain.pod_assets import window_assets
 from kubeopt_collector.domain.promql import Series
 from kubeopt_common.events import (
     NO_LIMIT,
     ContainerSample,
     Node,
     NodeUsage,
+    PodAsset,
     Provider,
     UsageBatchBuilder,
     UsageSampled,
@@ -319,7 +322,10 @@ def assemble(
             )
             continue
         nodes[name] = facts
-    return Assembly(build_events(nodes, rows, window_start_s, results.step_s, context), skipped)
+    published = {name: rows[name] for name in nodes if name in rows}
+    assets = window_assets(published, inventory) if inventory is not None else {}
+    events = build_events(nodes, published, window_start_s, results.step_s, context, assets=assets)
+    return Assembly(events, skipped)
 
 
 def build_events(
@@ -328,14 +334,19 @@ def build_events(
     window_start_s: int,
     step_s: int,
     context: UsageContext,
+    *,
+    assets: Mapping[str, Sequence[PodAsset]] | None = None,
 ) -> list[UsageSampled]:
+    """Whole nodes in name order, at most ``max_samples_per_message`` samples a message (a
+    bigger node goes alone); ``assets`` are each node's pod assets."""
+    assets = assets or {}
     events: list[UsageSampled] = []
     batch: list[str] = []
     samples = 0
     for name in [*sorted(nodes), None]:
         size = len(rows.get(name, ())) if name is not None else 0
         if batch and (name is None or samples + size > context.max_samples_per_message):
-            events.append(_event(batch, nodes, rows, window_start_s, step_s, context))
+            events.append(_event(batch, nodes, rows, assets, window_start_s, step_s, context))
             batch, samples = [], 0
         if name is not None:
             batch.append(name)
@@ -347,13 +358,19 @@ def _event(
     batch: Sequence[str],
     nodes: Mapping[str, Node],
     rows: Mapping[str, Sequence[ContainerSample]],
+    assets: Mapping[str, Sequence[PodAsset]],
     window_start_s: int,
     step_s: int,
     context: UsageContext,
 ) -> UsageSampled:
     builder = UsageBatchBuilder()
     node_usage = tuple(
-        NodeUsage(node=nodes[n], containers=builder.columns(rows.get(n, ()))) for n in batch
+        NodeUsage(
+            node=nodes[n],
+            containers=builder.columns(rows.get(n, ())),
+            assets=tuple(assets.get(n, ())),
+        )
+        for n in batch
     )
     fields: dict[str, Any] = {
         "occurred_at": datetime.fromtimestamp(window_start_s + step_s, tz=UTC),

@@ -7,7 +7,8 @@ keeps the positions whose pod runs, gathers each column with one fancy index and
 a Python list with one ``tolist()``; a node is then a slice of those lists. No per-container
 Python object is ever built.
 
-Sizes are JSON byte estimates that never undercount (see :meth:`FleetColumns.window`).
+Pod assets (claims, LoadBalancer shares) ride along per node (:mod:`kubeopt_collector.simulator.
+assets`). Sizes are JSON byte estimates that never undercount (see :meth:`FleetColumns.window`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy.typing as npt
 import orjson
 
 from kubeopt_collector.simulator.activity import WindowActivity
+from kubeopt_collector.simulator.assets import FleetAssets, NodeAssets
 from kubeopt_collector.simulator.fleet import ClusterFleet, name_suffix
 from kubeopt_collector.simulator.profiles import UsageArrays
 from kubeopt_common.events import NO_LIMIT, ContainerColumns
@@ -50,9 +52,11 @@ MAX_NAME_LENGTH = 253
 """Longest name the contract accepts (a Kubernetes object name)."""
 # A CronJob/Job pod is renamed per run: "<slot>-<epoch minutes>-<suffix>" adds at most this.
 _RUN_NAME_BYTES = 1 + 20 + 1 + 5
-# Every column's key and brackets around one node's lists, plus the {"node":…} wrapper.
+# Every column's key and brackets around one node's lists, the {"node":…} wrapper and "assets".
 _NODE_FRAME_BYTES = len(
-    orjson.dumps({"node": {}, "containers": {c: [] for c in ContainerColumns.COLUMNS}})
+    orjson.dumps(
+        {"node": {}, "containers": {c: [] for c in ContainerColumns.COLUMNS}, "assets": []}
+    )
 )
 
 
@@ -66,13 +70,15 @@ class WindowColumns:
 
     Node ``k`` (in name order) owns entries ``bounds[k]:bounds[k + 1]``. ``label_ids`` are
     cluster-wide label-set ids (see :attr:`FleetColumns.label_sets`), not yet per message.
-    ``node_bytes[k]`` bounds node ``k``'s share of a message's JSON from above.
+    ``node_bytes[k]`` bounds node ``k``'s share of a message's JSON from above, its assets
+    included; ``assets[k]`` are node ``k``'s assets, their ``container`` a row within the node.
     """
 
     columns: dict[str, list[Any]]
     label_ids: IntArray
     bounds: list[int]
     node_bytes: list[int]
+    assets: list[NodeAssets]
 
 
 class FleetColumns:
@@ -102,9 +108,11 @@ class FleetColumns:
         self._static_bytes = self._container_bytes(containers)
         self._check_static_columns()
         self._run_names: dict[int, tuple[int, str]] = {}
+        first = {pod: positions[0] for pod, positions in self._positions.items()}
+        self.assets = FleetAssets(fleet, first, self._node_start)
         self._node_frame_bytes = [
-            self._node_bytes(n, {label_ids[i] for i in self._positions_of(pods_on[n])})
-            for n in self.node_order
+            self._node_bytes(n, {label_ids[i] for i in self._positions_of(pods_on[n])}) + extra
+            for n, extra in zip(self.node_order, self.assets.node_bytes, strict=True)
         ]
 
     def _positions_of(self, pods: Sequence[int]) -> list[int]:
@@ -200,7 +208,8 @@ class FleetColumns:
         """The columns of the containers whose pod runs in the window, in position order.
 
         Size estimates: static entries are measured once per position; each usage entry is
-        charged the width of the largest value of its column in this window (plus a comma).
+        charged the width of the largest value of its column in this window (plus a comma);
+        a node's assets are charged once, as if every pod that may hold one ran.
         """
         running = activity.pod_active[self._pod]
         positions = np.flatnonzero(running)
@@ -209,9 +218,10 @@ class FleetColumns:
         }
         columns |= {name: values[positions].tolist() for name, values in self._ints.items()}
         usage_width = _gather_usage(usage, self._container[positions], columns)
+        row_of = np.cumsum(running, dtype=np.int64) - 1
         if activity.run_start_s:
-            self._rename_runs(columns["pod"], running, activity)
-        bounds = np.concatenate(([0], np.cumsum(running, dtype=np.int64)))[self._node_start]
+            self._rename_runs(columns["pod"], row_of, activity)
+        bounds = np.concatenate(([0], row_of + 1))[self._node_start]
         static = np.concatenate(([0], np.cumsum(self._static_bytes[positions], dtype=np.int64)))
         node_bytes = (
             np.array(self._node_frame_bytes, dtype=np.int64)
@@ -223,13 +233,11 @@ class FleetColumns:
             label_ids=self._label_ids[positions],
             bounds=bounds.tolist(),
             node_bytes=node_bytes.tolist(),
+            assets=self.assets.window(activity.pod_active, row_of, bounds),
         )
 
-    def _rename_runs(
-        self, pods: list[Any], running: npt.NDArray[np.bool_], activity: WindowActivity
-    ) -> None:
+    def _rename_runs(self, pods: list[Any], rank: IntArray, activity: WindowActivity) -> None:
         """CronJob/Job pods are named after their run: patch those entries in place."""
-        rank = np.cumsum(running) - 1
         for pod, began in activity.run_start_s.items():
             cached = self._run_names.get(pod)
             if cached is None or cached[0] != began:

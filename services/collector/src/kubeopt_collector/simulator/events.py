@@ -14,8 +14,10 @@ are published — no pydantic model is built. Those bytes are exactly what ``mod
 the validated event gives, and they validate because every part is valid by construction: the
 envelope is validated once per cluster, the static columns once per fleet
 (:class:`~kubeopt_collector.simulator.columns.FleetColumns`), usage is checked non-negative per
-window, column lengths and label-set indices line up by construction. The tests hold the bytes
-to that (round trip through ``UsageSampled``).
+window, column lengths and label-set indices line up by construction, and pod assets are
+checked once per fleet and point at their pod's first row of the same node
+(:mod:`kubeopt_collector.simulator.assets`). The tests hold the bytes to that (round trip
+through ``UsageSampled``).
 """
 
 from __future__ import annotations
@@ -145,7 +147,13 @@ class ClusterEvents:
         for rank in ranks:
             first, end = window.bounds[rank] - start, window.bounds[rank + 1] - start
             containers = {name: columns[name][first:end] for name in ContainerColumns.COLUMNS}
-            nodes.append({"node": self._node_json[rank], "containers": containers})
+            nodes.append(
+                {
+                    "node": self._node_json[rank],
+                    "containers": containers,
+                    "assets": window.assets[rank],
+                }
+            )
         label_sets = [self.columns.label_sets[i] for i in used.tolist()]
         return {"label_sets": label_sets, "nodes": nodes}
 

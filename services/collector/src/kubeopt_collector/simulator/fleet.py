@@ -94,6 +94,8 @@ class FleetWorkload:
     run_offset_s: int
     """Phase (whole minutes within a day) of ``every_minutes`` runs when there is no cron
     schedule, so that workloads do not all run in step."""
+    load_balancers: tuple[str, ...] = ()
+    """Names of the ``LoadBalancer`` Services selecting the workload's pods."""
 
     @property
     def kind(self) -> WorkloadKind:
@@ -353,6 +355,7 @@ class _ClusterBuilder:
             load_replicas=spec.replica_count if spec.kind != "DaemonSet" else nominal,
             schedule=CronSchedule.parse(spec.schedule) if spec.schedule else None,
             run_offset_s=offset,
+            load_balancers=tuple(f"{w.name}-{name}" for name in spec.load_balancers),
         )
 
 

@@ -218,6 +218,17 @@ class VolumeDef(Spec):
         return self
 
 
+class ServiceDef(Spec):
+    """A Service selecting the workload's pods, named ``<workload>-<name>``.
+
+    Only a ``LoadBalancer`` costs anything (a cloud load balancer, shared by the pods it
+    selects); ``ClusterIP`` and ``NodePort`` are accepted as in Kubernetes and carry no cost.
+    """
+
+    name: DnsName
+    type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+
+
 def _valid_cron(expression: str) -> str:
     CronSchedule.parse(expression)
     return expression
@@ -241,6 +252,7 @@ class WorkloadDef(Spec):
     hpa: HpaDef | None = None
     pdb: PdbDef | None = None
     volumes: tuple[VolumeDef, ...] = ()
+    services: tuple[ServiceDef, ...] = ()
     schedule: Annotated[str, AfterValidator(_valid_cron)] | None = None
     termination_grace_period_s: int = Field(default=30, ge=0)
     max_surge_pct: int = Field(default=25, ge=0, le=100)
@@ -266,7 +278,20 @@ class WorkloadDef(Spec):
             raise FieldError(("containers",), msg)
         _unique([c.name for c in self.containers], "containers", "container")
         _unique([v.name for v in self.volumes], "volumes", "volume")
+        _unique([s.name for s in self.services], "services", "service")
+        for index, service in enumerate(self.services):
+            if service.type == "LoadBalancer" and self.kind in BATCH_KINDS:
+                msg = (
+                    f"a {self.kind}'s pods exist only during a run: a LoadBalancer needs a "
+                    "long-running workload (Deployment, StatefulSet or DaemonSet)"
+                )
+                raise FieldError(("services", index, "type"), msg)
         return self
+
+    @property
+    def load_balancers(self) -> tuple[str, ...]:
+        """Names (within the workload) of its ``LoadBalancer`` Services."""
+        return tuple(s.name for s in self.services if s.type == "LoadBalancer")
 
     @property
     def replica_count(self) -> int:
