@@ -19,7 +19,6 @@ from kubeopt_costing.domain.anomalies import (
     DAY,
     HOUR,
     WEEK,
-    AnomalyPolicy,
     Finding,
     SeriesKey,
     baseline,
@@ -29,6 +28,7 @@ from kubeopt_costing.domain.anomalies import (
     to_event,
     weekly_growth,
 )
+from kubeopt_costing.domain.anomaly_policy import AnomalyPolicy
 
 NANO = 1_000_000_000
 START = datetime(2026, 9, 7, tzinfo=UTC)  # a Monday

@@ -12,7 +12,7 @@ from kubeopt_costing.analytics import CostStore
 from kubeopt_costing.analytics.anomalies import AnomalyStore
 from kubeopt_costing.anomaly_watch import AnomalyWatch
 from kubeopt_costing.catalog import load_price_book
-from kubeopt_costing.domain.anomalies import AnomalyPolicy
+from kubeopt_costing.domain.anomaly_policy import AnomalyPolicy
 from kubeopt_costing.domain.windows import Window
 from kubeopt_costing.service import CostingService
 from tests.builders import make_container_sample, make_usage_sampled

@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from kubeopt_common.events import AnomalyDetected, UsageSampled
 from kubeopt_costing.analytics import utc_hour  # floors to the hour
 from kubeopt_costing.analytics.anomalies import AnomalyStore
-from kubeopt_costing.domain.anomalies import AnomalyPolicy, Finding, judge, sampled_hours, to_event
+from kubeopt_costing.domain.anomalies import Finding, judge, sampled_hours, to_event
+from kubeopt_costing.domain.anomaly_policy import AnomalyPolicy
 
 HOUR = timedelta(hours=1)
 MAX_HOURS_PER_CALL = 24 * 8  # a long outage: judge the most recent week, skip the rest

@@ -26,7 +26,7 @@ from kubeopt_costing.analytics.network import NetworkStore
 from kubeopt_costing.anomaly_watch import AnomalyWatch
 from kubeopt_costing.api import build_anomaly_router, build_network_router, build_router
 from kubeopt_costing.carbon_catalog import load_carbon_catalog
-from kubeopt_costing.domain.anomalies import AnomalyPolicy
+from kubeopt_costing.domain.anomaly_policy import AnomalyPolicy
 from kubeopt_costing.domain.money import usd_to_nano
 from kubeopt_costing.domain.network import DEFAULT_PRIVATE_CIDRS, parse_cidrs
 from kubeopt_costing.domain.pricing import NodePricer
