@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -86,3 +87,41 @@ def test_split_is_exact_and_never_negative(
     ):
         assert min(values, default=0) >= 0
         assert idle >= 0
+
+
+def _footprint_at(footprints: Footprints, start: datetime) -> NodeFootprint:
+    node = make_node(
+        instance_type="m5.xlarge", cpu_capacity_millicores=4_000, memory_capacity_bytes=16 * GIB
+    )
+    return footprints.node(
+        provider=Provider.AWS,
+        region="us-east-1",
+        node=node,
+        window_start=start,
+        window_seconds=60,
+        cpu_usage_millicores=1_000,
+    )
+
+
+def test_one_footprint_cache_follows_an_hourly_profile_across_windows(tmp_path: Path) -> None:
+    profile = tmp_path / "profile.yaml"
+    hours = [100 + 10 * h for h in range(24)]
+    profile.write_text(
+        'source: test profile by hour\nas_of: "2026-01-01"\nprofiles:\n  aws:\n    us-east-1:\n'
+        f"      average_g_per_kwh: {hours}\n"
+    )
+    footprints = Footprints(load_carbon_catalog(profiles_file=profile))
+    at_10 = _footprint_at(footprints, START)  # 10:00 UTC: 200 g/kWh
+    at_20 = _footprint_at(footprints, START + timedelta(hours=10))  # 20:00 UTC: 300 g/kWh
+    assert at_10.memory_ug * 3 == pytest.approx(at_20.memory_ug * 2, abs=3)
+    assert at_10.memory_uwh == at_20.memory_uwh  # energy does not depend on the grid
+
+
+def test_without_a_profile_every_window_of_a_shape_gets_the_annual_figures(
+    coefficients: CarbonCoefficients,
+) -> None:
+    footprints = Footprints(coefficients)
+    first = _footprint_at(footprints, START)
+    for later in (timedelta(minutes=1), timedelta(hours=13), timedelta(days=40)):
+        assert _footprint_at(Footprints(coefficients), START + later) == first
+        assert _footprint_at(footprints, START + later) == first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -101,6 +101,19 @@ def _literal(value: Any, *, nested: bool = False) -> str:
     return text
 
 
+def _json_texts(values: Sequence[Any]) -> list[str]:
+    """Map values as JSON text for ``JSONExtract``; rows usually share a few dicts (a message's
+    interned label sets), so each distinct object is serialised once."""
+    texts: dict[int, str] = {}
+    out = []
+    for value in values:
+        text = texts.get(id(value))
+        if text is None:
+            text = texts[id(value)] = orjson.dumps(value).decode()
+        out.append(text)
+    return out
+
+
 class ChdbClickHouse:
     """The chDB adapter. Inserts hand Python columns straight to the engine (no serialization)."""
 
@@ -134,9 +147,7 @@ class ChdbClickHouse:
             return
         # The Python() table function reads the local variable named in the query.
         kubeopt_insert_data = {  # noqa: F841
-            name: [orjson.dumps(v).decode() for v in values]
-            if values and isinstance(values[0], dict)
-            else list(values)
+            name: _json_texts(values) if values and isinstance(values[0], dict) else list(values)
             for name, values in columns.items()
         }
         select = ", ".join(

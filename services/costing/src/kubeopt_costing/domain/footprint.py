@@ -4,9 +4,10 @@ The CCF figures of a node (:func:`kubeopt_costing.domain.carbon.node_carbon`) ar
 tens of microseconds per node. Within a window they are linear in the node's CPU usage — only
 the compute draw moves between idle and full load — so each (node shape, window) is computed
 twice, at zero and at full load, and every node of that shape in that window is interpolated
-from the two. Splitting then runs once per node, fused: one pass per measure over its
-containers, with the same bases and denominators as the cost split (``max(request, usage)``
-scaled to capacity), so Σ containers + idle == node total exactly for every measure.
+from the two (without an hourly intensity profile, once per shape and window length).
+Splitting then runs once per node, fused: one pass per measure over its containers, with the
+same bases and denominators as the cost split (``max(request, usage)`` scaled to capacity), so
+Σ containers + idle == node total exactly for every measure.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 
 from kubeopt_common.events import Node, Provider
 from kubeopt_costing.domain.carbon import CarbonCoefficients, NodeCarbon, node_carbon
+from kubeopt_costing.domain.carbon_model import grid_factors
 
 _CACHE_LIMIT = 20_000
 
@@ -78,6 +80,9 @@ class Footprints:
         window_seconds: int,
         cpu_usage_millicores: int,
     ) -> NodeFootprint:
+        # Without an hourly profile the intensity is the same at every moment: the line depends
+        # on the window's length only, so one computation serves every window of a backfill.
+        hourly = grid_factors(self._coefficients, provider, region).hourly
         key = (
             provider,
             region,
@@ -85,7 +90,7 @@ class Footprints:
             node.cpu_capacity_millicores,
             node.memory_capacity_bytes,
             node.gpu_count,
-            window_start,
+            window_start if hourly else None,
             window_seconds,
         )
         line = self._lines.get(key)
