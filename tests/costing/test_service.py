@@ -11,6 +11,7 @@ from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_common.clickhouse.chdb_adapter import ChdbClickHouse
 from kubeopt_common.clickhouse.connect_adapter import ConnectClickHouse
 from kubeopt_costing.analytics import AllocationFilter, AllocationQuery, CostStore
+from kubeopt_costing.analytics.allocation import allocation_source
 from kubeopt_costing.catalog import load_price_book
 from kubeopt_costing.domain.aggregation import parse_aggregate
 from kubeopt_costing.domain.allocation import IDLE
@@ -177,3 +178,36 @@ def test_management_fee_follows_the_time_the_cluster_ran(service: CostingService
     )
     assert (hour.cluster, hour.seconds, hour.fee_nano_usd) == ("prod", 1800, 50_000_000)
     assert (raw.seconds, raw.fee_nano_usd) == (21 * 60, 35_000_000)  # 21 one-minute windows
+
+
+def test_long_windows_off_midnight_read_whole_days_daily_and_edges_hourly(
+    service: CostingService,
+) -> None:
+    midnight = HOUR.replace(hour=0)
+    to_seven = (midnight + timedelta(hours=7) - HOUR) // timedelta(minutes=1)  # 07:00 that day
+    days = [usage(to_seven - d * 1440) for d in range(10)]  # one minute at 07:00, ten days
+    service.ingest([*days, usage(to_seven - 120 - 9 * 1440)])  # and 05:00 nine days back
+    start = midnight - timedelta(days=9) + timedelta(hours=6)  # so the 05:00 one is outside
+    window = Window(start, midnight + timedelta(hours=8))
+    for step in (None, 86_400, 3_600):
+        result = service.allocate(
+            AllocationQuery(window, parse_aggregate("namespace"), step_s=step)
+        )
+        assert result.resolution == "1h"
+        total = sum(g.measures["total_cost_nano_usd"] for g in result.groups)
+        assert total == 10 * (M5_XLARGE_NANO_PER_HOUR // 60), step
+        if step:
+            assert len(result.series) == 10  # one bucket per day (or hour) with data
+
+
+def test_a_30_day_window_reads_29_days_daily_and_its_edges_hourly() -> None:
+    end = HOUR + timedelta(hours=1)  # 11:00: what "30d" ends at, widened to the hour
+    source = allocation_source(Window(end - timedelta(days=30), end), None)
+    midnight = HOUR.replace(hour=0)
+    assert [(table, start, stop) for table, _, start, stop in source.segments] == [
+        ("cost_allocation_hourly", end - timedelta(days=30), midnight - timedelta(days=29)),
+        ("cost_allocation_daily", midnight - timedelta(days=29), midnight),
+        ("cost_allocation_hourly", midnight, end),
+    ]
+    assert allocation_source(Window(end - timedelta(days=30), end), 3_600).segments == ()
+    assert allocation_source(Window(end - timedelta(days=3), end), None).segments == ()

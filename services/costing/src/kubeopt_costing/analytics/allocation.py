@@ -103,6 +103,37 @@ def choose_source(window: Window, step_s: int | None) -> Source:
     return Source("cost_allocation", "window_start", "window")
 
 
+def allocation_source(window: Window, step_s: int | None) -> Source:
+    """:func:`choose_source`, and for a long hour-aligned window that does not start or end at
+    midnight: its whole days from the daily rollup and the ragged hours at either end from the
+    hourly one (``30d`` ends at the current hour; read hourly, that is 24× the rows)."""
+    source = choose_source(window, step_s)
+    if (
+        source.table != "cost_allocation_hourly"
+        or window.end - window.start <= timedelta(days=7)
+        or (step_s is not None and step_s % 86_400 != 0)
+    ):
+        return source
+    first_day = _midnight_at_or_after(window.start)
+    last_day = window.end.replace(hour=0, minute=0, second=0, microsecond=0)
+    segments = [
+        ("cost_allocation_hourly", "hour", window.start, first_day),
+        ("cost_allocation_daily", "day", first_day, last_day),
+        ("cost_allocation_hourly", "hour", last_day, window.end),
+    ]
+    return Source(
+        "cost_allocation_hourly",
+        "hour",
+        "1h",
+        tuple(segment for segment in segments if segment[2] < segment[3]),
+    )
+
+
+def _midnight_at_or_after(t: datetime) -> datetime:
+    midnight = t.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight if midnight == t else midnight + DAY
+
+
 def _key_expr(key: AggregateKey, index: int, params: dict[str, object]) -> str:
     if key.column:
         return key.column
@@ -165,8 +196,12 @@ def group_columns(q: AllocationQuery, source: Source, params: dict[str, object])
     return columns
 
 
-def query_allocation(ch: ClickHouse, q: AllocationQuery) -> tuple[Source, list[BucketRow]]:
-    source = choose_source(q.window, q.step_s)
+def query_allocation(
+    ch: ClickHouse, q: AllocationQuery, source: Source | None = None
+) -> tuple[Source, list[BucketRow]]:
+    """Grouped sums of ``q`` from :func:`allocation_source`'s tables (or ``source``: the
+    benchmark's baseline reads the hourly rollup alone)."""
+    source = source or allocation_source(q.window, q.step_s)
     params: dict[str, object] = {"start": q.window.start, "end": q.window.end}
     group = group_columns(q, source, params)
     measures = [
