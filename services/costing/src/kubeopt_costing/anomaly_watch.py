@@ -50,18 +50,14 @@ class AnomalyWatch:
     def _judge_hour(self, cluster: str, hour: datetime) -> list[AnomalyDetected]:
         needed = set(sampled_hours(hour, self._policy)) | {hour}
         findings: list[Finding] = []
-        for workloads in (False, True):
-            series = self._store.hourly_costs(
-                cluster,
-                needed,
-                workloads=workloads,
-                min_cost_nano_usd=self._policy.min_cost_nano_usd,
-            )
-            for key, history in series.items():
-                actual = history.pop(hour, 0)
-                finding = judge(key, hour, actual, history, self._policy)
-                if finding is not None:
-                    findings.append(finding)
+        series = self._store.hourly_costs(
+            cluster, needed, min_cost_nano_usd=self._policy.min_cost_nano_usd
+        )
+        for key, history in sorted(series.items(), key=lambda item: item[0].workload != ""):
+            actual = history.pop(hour, 0)
+            finding = judge(key, hour, actual, history, self._policy)
+            if finding is not None:
+                findings.append(finding)
         self._store.record(findings)
         now = datetime.now(UTC)
         return [to_event(f, producer=self._producer, occurred_at=now) for f in findings]

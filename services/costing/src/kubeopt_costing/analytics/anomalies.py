@@ -43,28 +43,34 @@ class AnomalyStore:
         return None if latest is None or latest.timestamp() == 0 else latest
 
     def hourly_costs(
-        self, cluster: str, hours: Iterable[datetime], *, workloads: bool, min_cost_nano_usd: int
+        self, cluster: str, hours: Iterable[datetime], *, min_cost_nano_usd: int
     ) -> dict[SeriesKey, dict[datetime, int]]:
-        """Attributed (non-idle) cost per series and hour, for the given hours only.
+        """Attributed (non-idle) cost per series and hour, for the given hours only: every
+        namespace (``workload`` empty) and every workload, from one scan.
 
         Series that never reach ``min_cost_nano_usd`` in any of those hours are left out: the
         detector could not fire on them, and fleets have many tiny workloads.
         """
-        workload = "workload" if workloads else "''"
+        asked = {int(h.timestamp()): h.astimezone(UTC) for h in hours}
+        # One row per series (arrays of hours and costs): a fleet has thousands of series and
+        # each needs a few hundred hours, too many rows to convert one by one. The namespace
+        # level is the grouping set without the workload, whose column is then ''.
         rows = self._ch.query(
-            f"WITH g AS (SELECT namespace, {workload} AS w, hour, "
-            f"sum(total_cost_nano_usd) AS cost FROM {self._db}.cost_allocation_hourly "
+            "SELECT namespace, w, groupArray(toUInt32(hour)) AS hours, groupArray(cost) AS costs "
+            "FROM (SELECT namespace, workload AS w, hour, sum(total_cost_nano_usd) AS cost "
+            f"FROM {self._db}.cost_allocation_hourly "
             "WHERE cluster = {cluster:String} AND hour IN {hours:Array(DateTime('UTC'))} "
-            f"AND namespace != '{IDLE}' GROUP BY namespace, w, hour) "
-            "SELECT namespace, w, hour, cost FROM g WHERE (namespace, w) IN "
-            "(SELECT namespace, w FROM g WHERE cost >= {min_cost:Int64})",
-            {"cluster": cluster, "hours": sorted(hours), "min_cost": min_cost_nano_usd},
+            f"AND namespace != '{IDLE}' "
+            "GROUP BY GROUPING SETS ((namespace, workload, hour), (namespace, hour))) "
+            "GROUP BY namespace, w HAVING max(cost) >= {min_cost:Int64}",
+            {"cluster": cluster, "hours": sorted(asked.values()), "min_cost": min_cost_nano_usd},
         )
-        series: dict[SeriesKey, dict[datetime, int]] = {}
-        for r in rows:
-            key = SeriesKey(cluster, r["namespace"], r["w"])
-            series.setdefault(key, {})[r["hour"]] = int(r["cost"])
-        return series
+        return {
+            SeriesKey(cluster, r["namespace"], r["w"]): {
+                asked[int(h)]: int(c) for h, c in zip(r["hours"], r["costs"], strict=True)
+            }
+            for r in rows
+        }
 
     def record(self, findings: Sequence[Finding]) -> None:
         if not findings:
