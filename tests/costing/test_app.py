@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from kubeopt_common.queries import NodePriceReply, NodePriceRequest, QuerySubjec
 from kubeopt_common.runtime import ServiceRuntime, run_service
 from kubeopt_common.settings import ApiSettings, ClickHouseSettings, NatsSettings
 from kubeopt_costing.app import build
-from kubeopt_costing.settings import CostingSettings, PricingSettings
+from kubeopt_costing.settings import CostingSettings, IngestSettings, PricingSettings
 from tests.builders import make_node
 from tests.costing.fleet import node_a, usage
 
@@ -39,13 +40,21 @@ class PricesQueryProbe(BaseModel):
 
 
 @pytest.fixture
-async def costing(nats_url: str, chdb_path: Path) -> AsyncIterator[ServiceRuntime]:
+def ingest() -> IngestSettings:
+    return IngestSettings()
+
+
+@pytest.fixture
+async def costing(
+    nats_url: str, chdb_path: Path, ingest: IngestSettings
+) -> AsyncIterator[ServiceRuntime]:
     settings = CostingSettings(
         nats=NatsSettings(url=nats_url),
         api=ApiSettings(port=free_port(), token=SecretStr(TOKEN)),
         clickhouse=ClickHouseSettings(
             mode="chdb", path=chdb_path, database=f"c_{uuid.uuid4().hex[:8]}"
         ),
+        ingest=ingest,
         raw_retention_days=3650,
         rollup_retention_days=3650,
     )
@@ -107,6 +116,46 @@ async def test_usage_becomes_spend_events_and_answers_queries(
             assert max(e.cost_nano_usd for e in spend if e.namespace == namespace) == cost
         assert (await client.get("/readyz")).status_code == 200
         assert "kubeopt_bus_messages_processed" in (await client.get("/metrics")).text
+
+
+@pytest.mark.parametrize("ingest", [IngestSettings(batch_size=2, in_flight=3)])
+async def test_with_batches_in_flight_the_last_total_published_is_the_whole_hour(
+    costing: ServiceRuntime, nc: Client
+) -> None:
+    cluster = f"t-{uuid.uuid4().hex[:8]}"
+    received: list[SpendUpdated] = []
+
+    async def collect(msg: Msg) -> None:
+        received.append(SpendUpdated.model_validate_json(msg.data))
+
+    await nc.subscribe(f"{Subject.SPEND_UPDATED.value}.{cluster}", cb=collect)
+    # 40 one-minute batches of one hour, two per fetch, three fetches in their handlers at once.
+    await EventPublisher(nc).publish_many([usage(m, cluster=cluster) for m in range(40)])
+    window = "2026-11-20T10:00:00Z,2026-11-20T11:00:00Z"
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{costing.api_settings.port}",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as client:
+
+        async def allocation(**params: str) -> dict[str, Any]:
+            response = await client.get(
+                "/v1/allocation", params={"window": window, "cluster": cluster, **params}
+            )
+            body: dict[str, Any] = response.json()
+            return body
+
+        async with asyncio.timeout(60):  # every batch stored
+            while (await allocation(aggregate="cluster"))["total"]["total_cost_nano_usd"] != 40 * (
+                192_000_000 // 60
+            ):
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # the last totals are published after the last write
+        items = (await allocation(include_idle="false"))["items"]
+    final = {i["name"]: i["total_cost_nano_usd"] for i in items}
+    assert set(final) == {"shop", "data"}
+    for namespace, total in final.items():
+        published = [e.cost_nano_usd for e in received if e.namespace == namespace]
+        assert published[-1] == total, (namespace, published[-5:])
 
 
 async def test_trace_runs_from_publish_to_the_clickhouse_write(

@@ -211,3 +211,39 @@ def test_a_30_day_window_reads_29_days_daily_and_its_edges_hourly() -> None:
     ]
     assert allocation_source(Window(end - timedelta(days=30), end), 3_600).segments == ()
     assert allocation_source(Window(end - timedelta(days=3), end), None).segments == ()
+
+
+def _rollup_totals(service: CostingService) -> tuple[int, int, int]:
+    ch, db = service._store.clickhouse, service._store.clickhouse.database
+    return tuple(  # type: ignore[return-value]
+        int(ch.query(f"SELECT sum(total_cost_nano_usd) AS s FROM {db}.{table}")[0]["s"])  # noqa: S608
+        for table in ("cost_allocation", "cost_allocation_hourly", "cost_allocation_daily")
+    )
+
+
+def test_a_redelivered_batch_found_stored_rebuilds_its_hours_rollups(
+    service: CostingService,
+) -> None:
+    batches = [usage(m) for m in range(3)] + [usage(60 + m) for m in range(2)]  # two hours
+    service.store(batches)
+    whole = _rollup_totals(service)
+    assert whole[0] == whole[1] == whole[2] == 5 * (M5_XLARGE_NANO_PER_HOUR // 60)
+    # A consumer killed mid-insert: the raw rows are committed, the rollups' parts are not.
+    ch, db = service._store.clickhouse, service._store.clickhouse.database
+    for table in ("cost_allocation_hourly", "cost_allocation_daily"):
+        ch.command(f"TRUNCATE TABLE {db}.{table}")
+    assert _rollup_totals(service)[1:] == (0, 0)
+
+    first_hour = batches[:1]
+    service.store(first_hour)  # delivered for the first time: skipped, nothing rebuilt
+    assert _rollup_totals(service)[1:] == (0, 0)
+    result = service.store(first_hour, redelivered={first_hour[0].event_id})
+    assert result.stored_batches == 0  # still not stored twice
+    raw, hourly, daily = _rollup_totals(service)
+    assert (raw, hourly) == (whole[0], 3 * (M5_XLARGE_NANO_PER_HOUR // 60))  # its hour only
+    assert daily == hourly  # the day is rebuilt from the hourly rows it has
+
+    service.store(batches, redelivered={b.event_id for b in batches})
+    assert _rollup_totals(service) == whole  # and rebuilding intact hours changes nothing
+    service.store(batches, redelivered={b.event_id for b in batches})
+    assert _rollup_totals(service) == whole

@@ -102,9 +102,16 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
 def installation(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Installation]:
-    """One ``kubeopt up`` per test module; a module may set ``INITIAL_BACKFILL_S``."""
+    """One ``kubeopt up`` per test module; a module may set ``INITIAL_BACKFILL_S`` and
+    ``EXTRA_ENV`` (settings of the services, e.g. ``KUBEOPT_INGEST__BATCH_SIZE``)."""
     backfill_s = getattr(request.module, "INITIAL_BACKFILL_S", BACKFILL_S)
-    env = _environment({"KUBEOPT_INITIAL_BACKFILL_S": str(backfill_s), "COLUMNS": "200"})
+    env = _environment(
+        {
+            "KUBEOPT_INITIAL_BACKFILL_S": str(backfill_s),
+            "COLUMNS": "200",
+            **getattr(request.module, "EXTRA_ENV", {}),
+        }
+    )
     installed = Installation(tmp_path_factory.mktemp("kubeopt"), env)
     installed.start()
     yield installed

@@ -21,6 +21,9 @@ from tests.e2e.expectations import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 INITIAL_BACKFILL_S = 0  # nothing to ingest until the test publishes history itself
+# Eight messages per fetch (several fetches in flight): ingest is slow enough that the test sees the
+# window part-attributed and kills costing mid-stream, with batches in their handlers.
+EXTRA_ENV = {"KUBEOPT_INGEST__BATCH_SIZE": "8"}
 
 
 def test_costing_killed_mid_stream_recovers_exact_totals(installation: Installation) -> None:
@@ -44,6 +47,21 @@ def test_costing_killed_mid_stream_recovers_exact_totals(installation: Installat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    try:
+        _kill_mid_stream(installation, window, expected, victim)
+        _, errors = simulate.communicate(timeout=240)
+    finally:
+        if simulate.poll() is None:
+            simulate.kill()
+            simulate.communicate()
+    assert simulate.returncode == 0, errors
+    wait_for_total(installation, window, expected, timeout_s=180)
+    time.sleep(2)  # anything still redelivered must not add to the totals
+    final = costs(installation, "--window", window, "--by", "node")
+    assert final["total"]["total_cost_nano_usd"] == expected
+
+
+def _kill_mid_stream(installation: Installation, window: str, expected: int, victim: int) -> None:
     deadline = time.monotonic() + 120
     while True:  # kill as soon as some, not all, of the window is attributed
         total = int(
@@ -59,9 +77,3 @@ def test_costing_killed_mid_stream_recovers_exact_totals(installation: Installat
     while installation.endpoints()["pids"]["costing"] == victim:
         assert time.monotonic() < deadline, "the supervisor did not restart costing"
         time.sleep(0.2)
-    _, errors = simulate.communicate(timeout=180)
-    assert simulate.returncode == 0, errors
-    wait_for_total(installation, window, expected, timeout_s=180)
-    time.sleep(2)  # anything still redelivered must not add to the totals
-    final = costs(installation, "--window", window, "--by", "node")
-    assert final["total"]["total_cost_nano_usd"] == expected

@@ -100,6 +100,7 @@ def build(
             batch_size=ingest.batch_size,
             fetch_timeout_s=ingest.fetch_timeout_s,
             max_deliver=ingest.max_deliver,
+            in_flight=ingest.in_flight,
         ),
         salvage=salvage_usage,  # bad samples are dead-lettered, the rest of the batch is priced
     )

@@ -17,6 +17,11 @@ log = get_logger(__name__)
 
 
 class CostingHandlers:
+    """Several usage batches may be in their handler at once (``ingest.in_flight``), and flows
+    arrive beside them. Pricing and writing run concurrently; reading a namespace's totals and
+    publishing them happen one handler at a time, so a total read later includes every write
+    acknowledged before it and the last total published for an hour is never a stale one."""
+
     def __init__(
         self,
         service: CostingService,
@@ -28,27 +33,38 @@ class CostingHandlers:
         self._network = network
         self._bus = bus
         self._anomalies = anomalies
+        self._totals = asyncio.Lock()
+        self._watching = asyncio.Lock()
 
     async def on_usage(self, deliveries: Sequence[Delivery[UsageSampled]]) -> None:
-        result = await asyncio.to_thread(self._service.ingest, [d.event for d in deliveries])
+        batches = [d.event for d in deliveries]
+        again = {d.event.event_id for d in deliveries if d.num_delivered > 1}
+        result = await asyncio.to_thread(self._service.store, batches, redelivered=again)
         # Published only after the ClickHouse insert returned; a crash before this point makes
         # the batch come back, be skipped as stored, and its totals be published again.
-        await self._bus.publisher.publish_many(result.spend_events)
+        spend = await self._publish_totals(batches)
         if self._anomalies is not None:
-            await self._watch([d.event for d in deliveries])
+            await self._watch(batches)
         log.debug(
             "costing.ingested",
             stored=result.stored_batches,
             skipped=result.skipped_batches,
             rows=result.rows,
-            spend_events=len(result.spend_events),
+            spend_events=spend,
         )
+
+    async def _publish_totals(self, batches: Sequence[UsageSampled | FlowsObserved]) -> int:
+        async with self._totals:
+            spend = await asyncio.to_thread(self._service.spend_events, batches)
+            await self._bus.publisher.publish_many(spend)
+        return len(spend)
 
     async def _watch(self, batches: list[UsageSampled]) -> None:
         """Anomaly detection must never fail the ingest it follows: the costs are stored."""
         assert self._anomalies is not None  # noqa: S101 - checked by the caller
         try:
-            found = await asyncio.to_thread(self._anomalies.observe, batches)
+            async with self._watching:  # the watch tracks each cluster's latest window
+                found = await asyncio.to_thread(self._anomalies.observe, batches)
         except Exception:
             log.exception("costing.anomaly_watch_failed", batches=len(batches))
             return
@@ -58,9 +74,8 @@ class CostingHandlers:
         batches = [d.event for d in deliveries]
         rows = await asyncio.to_thread(self._network.ingest, batches)
         # Network cost is part of a namespace's spend: republish the touched hours' totals.
-        spend = await asyncio.to_thread(self._service.spend_events, batches)
-        await self._bus.publisher.publish_many(spend)
-        log.debug("costing.flows_ingested", rows=rows, spend_events=len(spend))
+        spend = await self._publish_totals(batches)
+        log.debug("costing.flows_ingested", rows=rows, spend_events=spend)
 
     async def on_price_query(self, request: NodePriceRequest) -> NodePriceReply:
         return self._service.quote(request)

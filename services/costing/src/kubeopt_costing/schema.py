@@ -208,7 +208,7 @@ def _rollup_columns(time_column: str) -> str:
     )
 
 
-def _rollup_select(time_expr: str, *, from_raw: bool) -> str:
+def rollup_select(time_expr: str, *, from_raw: bool) -> str:
     return ",\n    ".join(
         [
             time_expr,
@@ -247,14 +247,14 @@ SETTINGS non_replicated_deduplication_window = 10000""",
         f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.cost_allocation_hourly_mv
 TO {db}.cost_allocation_hourly AS
 SELECT
-    {_rollup_select("toStartOfHour(window_start) AS hour", from_raw=True)}
+    {rollup_select("toStartOfHour(window_start) AS hour", from_raw=True)}
 FROM {db}.cost_allocation
 GROUP BY hour, {key}""",
         _rollup(db, "cost_allocation_daily", "day", "toYear(day)", keep.rollup_days),
         f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.cost_allocation_daily_mv
 TO {db}.cost_allocation_daily AS
 SELECT
-    {_rollup_select("toStartOfDay(hour) AS day", from_raw=False)}
+    {rollup_select("toStartOfDay(hour) AS day", from_raw=False)}
 FROM {db}.cost_allocation_hourly
 GROUP BY day, {key}""",
         f"""CREATE TABLE IF NOT EXISTS {db}.network_flows ({FLOW_COLUMNS})

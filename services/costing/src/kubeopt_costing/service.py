@@ -8,9 +8,10 @@ the write.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from kubeopt_common.events import (
     FlowsObserved,
@@ -101,13 +102,28 @@ class CostingService:
         self._footprints = Footprints(carbon) if carbon is not None else None
 
     def ingest(self, batches: Sequence[UsageSampled]) -> IngestResult:
-        """Price and store the batches not stored yet; return the spend totals they touched.
+        """:meth:`store` the batches, then read the spend totals of the hours they touched."""
+        stored = self.store(batches)
+        return replace(stored, spend_events=tuple(self.spend_events(batches)))
 
-        Batches already stored (a redelivery after a crash) are skipped, but their windows'
-        totals are still republished: the publish may be what the crash interrupted.
+    def store(
+        self, batches: Sequence[UsageSampled], *, redelivered: Collection[UUID] = ()
+    ) -> IngestResult:
+        """Price and store the batches not stored yet (no spend totals: see :meth:`ingest`).
+
+        Batches already stored are skipped, but their windows' totals are still worth
+        republishing: the publish may be what a crash interrupted. A ``redelivered`` batch found
+        stored was in flight when its consumer died, maybe mid-insert: its hours' rollups are
+        rebuilt from the raw rows.
         """
         keys = [(b.cluster, b.window_start, ingest_id(b)) for b in batches]
         done = self._store.ingested(keys)
+        if done and redelivered:
+            self._store.rebuild_rollups(
+                (b.cluster, utc_hour(b.window_start))
+                for b, (_, _, batch_id) in zip(batches, keys, strict=True)
+                if batch_id in done and b.event_id in redelivered
+            )
         fresh: dict[str, UsageSampled] = {}
         for batch, (_, _, batch_id) in zip(batches, keys, strict=True):
             if batch_id not in done:
@@ -117,8 +133,7 @@ class CostingService:
             price_batch(batch, self._prices, rows, self._footprints)
         if len(rows):
             self._store.insert_costs(rows, dedup_token=batch_token(list(fresh)))
-        spend = tuple(self.spend_events(batches))
-        return IngestResult(len(fresh), len(batches) - len(fresh), len(rows), spend)
+        return IngestResult(len(fresh), len(batches) - len(fresh), len(rows), ())
 
     def spend_events(self, batches: Sequence[UsageSampled | FlowsObserved]) -> list[SpendUpdated]:
         """The namespace totals of the hours ``batches`` touched (after flows too: a namespace's

@@ -46,6 +46,13 @@ class IngestSettings(BaseModel):
     batch_size: int = Field(default=64, ge=1, le=1000)
     fetch_timeout_s: float = Field(default=0.5, gt=0)
     max_deliver: int = Field(default=5, ge=1)
+    in_flight: int = Field(
+        default=3,
+        ge=1,
+        le=8,
+        description="Usage batches priced and written at once: the next batch is decoded and "
+        "priced while ClickHouse writes the last (3 measured best on 2 cores)",
+    )
 
 
 class CostingSettings(ServiceSettings):

@@ -157,7 +157,7 @@ class Bus:
 
         async def on_batch(message: NatsMessage) -> None:
             raw = message.raw_message
-            await runner.handle_batch(raw if isinstance(raw, list) else [raw])
+            await runner.submit(raw if isinstance(raw, list) else [raw])
 
         sub(on_batch)
         self._bindings.append(_Binding(subject_filter, stream.name, runner))
@@ -224,6 +224,11 @@ class Bus:
         return await self.broker.ping(timeout=2.0)
 
     async def stop(self) -> None:
+        # Stop fetching, let the batches still in their handlers finish and ack, disconnect.
+        for subscriber in self.broker.subscribers:
+            await subscriber.stop()
+        for binding in self._bindings:
+            await binding.runner.drain()
         await self.broker.stop()
         self._publisher = None
 

@@ -7,11 +7,15 @@
 * a message that cannot be decoded, or fails on its last delivery, goes to the dead-letter subject
   with the reason and the original payload, and is then acked — the service keeps running;
 * when a batch fails, its messages are retried one by one so one poison message cannot drag the
-  healthy ones into the dead-letter subject.
+  healthy ones into the dead-letter subject;
+* ``in_flight`` > 1 lets the next batch be fetched and decoded while earlier ones are still in
+  their handler (whose writes wait on I/O); each batch is still acked only after its own handler
+  returned, so handlers of such consumers must tolerate running concurrently.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -50,6 +54,12 @@ class ConsumerPolicy:
     fetch_timeout_s: float = 0.5
     max_ack_pending: int = 20_000
     nak_delays_s: tuple[float, ...] = (1.0, 5.0, 15.0, 30.0)
+    in_flight: int = 1
+
+    def __post_init__(self) -> None:
+        if self.in_flight < 1:
+            msg = f"in_flight must be >= 1, got {self.in_flight}"
+            raise ValueError(msg)
 
     def consumer_config(self, subject_filter: str) -> ConsumerConfig:
         return ConsumerConfig(
@@ -131,6 +141,32 @@ class ConsumerRunner(Generic[E]):
         self._dead_letters = dead_letters
         self._metrics = metrics
         self._tracer = tracer(f"kubeopt.{service}")
+        self._slots = asyncio.Semaphore(policy.in_flight)
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def submit(self, msgs: Sequence[Msg]) -> None:
+        """Handle ``msgs``: inline with ``in_flight`` 1, else in a task once a slot is free
+        (returns as soon as the batch is started, so the next one can be fetched)."""
+        if self.policy.in_flight == 1:
+            await self.handle_batch(msgs)
+            return
+        await self._slots.acquire()
+        task = asyncio.create_task(self._handle_in_slot(msgs))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _handle_in_slot(self, msgs: Sequence[Msg]) -> None:
+        try:
+            await self.handle_batch(msgs)
+        except Exception:  # handle_batch nacks or dead-letters; this is a bus failure
+            log.exception("bus.batch_task_failed", consumer=self.policy.durable, size=len(msgs))
+        finally:
+            self._slots.release()
+
+    async def drain(self) -> None:
+        """Wait for the batches still in their handlers (at shutdown)."""
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         await self.dead_letter_payload(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_common.events import InventorySnapshotted
 from kubeopt_common.telemetry.logging import get_logger
 from kubeopt_common.telemetry.tracing import tracer
+from kubeopt_costing.analytics.rollup_repair import rebuild_rollups
 from kubeopt_costing.domain.allocation import IDLE, CostRows
 from kubeopt_costing.schema import COST_SUMS, HOURLY_SUMS, MIGRATIONS, Retention, version_table
 
@@ -53,6 +55,8 @@ class CostStore:
         self._db = ch.database
         self._raw_days = raw_retention_days
         self._rollup_days = rollup_retention_days
+        # Cost inserts and rollup rebuilds of this store never overlap (see rollup_repair).
+        self._writing = threading.Lock()
 
     def migrate(self) -> None:
         """Apply the schema migrations this database has not seen yet (idempotent)."""
@@ -97,11 +101,23 @@ class CostStore:
     def insert_costs(self, rows: CostRows, *, dedup_token: str) -> None:
         # The span continues the trace the collector started: the consumer's "process" span is
         # its parent (asyncio.to_thread carries the context into the worker thread).
-        with _tracer.start_as_current_span(
-            "clickhouse.insert cost_allocation",
-            attributes={"db.system": "clickhouse", "db.operation": "INSERT", "db.rows": len(rows)},
+        with (
+            _tracer.start_as_current_span(
+                "clickhouse.insert cost_allocation",
+                attributes={
+                    "db.system": "clickhouse",
+                    "db.operation": "INSERT",
+                    "db.rows": len(rows),
+                },
+            ),
+            self._writing,
         ):
             self._ch.insert_columns("cost_allocation", rows.columns(), dedup_token=dedup_token)
+
+    def rebuild_rollups(self, cluster_hours: Iterable[tuple[str, datetime]]) -> None:
+        """Recompute the hourly and daily rollups of these hours from the raw rows."""
+        with self._writing:
+            rebuild_rollups(self._ch, cluster_hours)
 
     def namespace_hour_totals(
         self, cluster_hours: Iterable[tuple[str, datetime]]
