@@ -82,6 +82,36 @@ def test_redelivered_flows_are_not_counted_twice(network: NetworkService) -> Non
     assert sum(by(network, "class").values()) == 20_000_000
 
 
+def test_a_redelivered_batch_found_stored_rebuilds_its_hours_network_rollups(
+    network: NetworkService, clickhouse: ChdbClickHouse
+) -> None:
+    flow = Flow(src=pod("web", "us-east-1a"), dst=pod("db", "us-east-1b"), bytes_sent=GB)
+    batches = [batch(0, [flow]), batch(1, [flow])]
+    network.ingest(batches)
+    whole = _network_totals(clickhouse)
+    assert whole == (40_000_000, 40_000_000, 40_000_000)
+    # A consumer killed mid-insert: the raw flows are committed, the rollups' parts are not.
+    for table in ("network_flows_hourly", "network_cost_hourly"):
+        clickhouse.command(f"TRUNCATE TABLE {clickhouse.database}.{table}")
+    network.ingest(batches[:1])  # a first delivery found stored: skipped, nothing rebuilt
+    assert _network_totals(clickhouse)[1:] == (0, 0)
+    assert network.ingest(batches, redelivered={b.event_id for b in batches}) == 0
+    assert _network_totals(clickhouse) == whole
+    network.ingest(batches, redelivered={b.event_id for b in batches})  # whole: a no-op
+    assert _network_totals(clickhouse) == whole
+
+
+def _network_totals(ch: ChdbClickHouse) -> tuple[int, int, int]:
+    return tuple(  # type: ignore[return-value]
+        int(ch.query(f"SELECT sum({column}) AS s FROM {ch.database}.{table}")[0]["s"])  # noqa: S608
+        for table, column in (
+            ("network_flows", "total_nano_usd"),
+            ("network_flows_hourly", "total_nano_usd"),
+            ("network_cost_hourly", "network_cost_nano_usd"),
+        )
+    )
+
+
 def test_internet_tiers_continue_across_batches_of_the_month(network: NetworkService) -> None:
     internet = Endpoint(external=True, ip="93.184.216.34")
     # Two batches of 60 GB cost what one flow of 120 GB costs: the month's volume carries over

@@ -72,7 +72,8 @@ class CostingHandlers:
 
     async def on_flows(self, deliveries: Sequence[Delivery[FlowsObserved]]) -> None:
         batches = [d.event for d in deliveries]
-        rows = await asyncio.to_thread(self._network.ingest, batches)
+        again = {d.event.event_id for d in deliveries if d.num_delivered > 1}
+        rows = await asyncio.to_thread(self._network.ingest, batches, redelivered=again)
         # Network cost is part of a namespace's spend: republish the touched hours' totals.
         spend = await self._publish_totals(batches)
         log.debug("costing.flows_ingested", rows=rows, spend_events=spend)

@@ -7,8 +7,9 @@ volume in the calendar month, so each batch starts from the volume priced before
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
+from uuid import UUID
 
 from kubeopt_common.events import FlowsObserved
 from kubeopt_costing.analytics.network import FlowRows, NetworkRow, NetworkStore, flow_ingest_id
@@ -68,10 +69,22 @@ class NetworkService:
         self._private = tuple(private_cidrs)
         self._carbon = carbon
 
-    def ingest(self, batches: Sequence[FlowsObserved]) -> int:
-        """Price and store the batches not stored yet; returns the number of flow rows."""
+    def ingest(
+        self, batches: Sequence[FlowsObserved], *, redelivered: Collection[UUID] = ()
+    ) -> int:
+        """Price and store the batches not stored yet; returns the number of flow rows.
+
+        A ``redelivered`` batch found stored may have died mid-insert: its hours' rollups are
+        rebuilt from the raw flows (see ``analytics.rollup_repair``).
+        """
         keys = [(b.cluster, b.window_start, flow_ingest_id(b)) for b in batches]
         done = self._store.ingested(keys)
+        if done and redelivered:
+            self._store.rebuild_rollups(
+                (b.cluster, b.window_start.replace(minute=0, second=0, microsecond=0))
+                for b, (_, _, batch_id) in zip(batches, keys, strict=True)
+                if batch_id in done and b.event_id in redelivered
+            )
         fresh = {flow_ingest_id(b): b for b in batches if flow_ingest_id(b) not in done}
         rows = FlowRows()
         month_volume: dict[tuple[str, datetime], int] = {}

@@ -233,9 +233,26 @@ ORDER BY (cluster, {time_column}, {", ".join(ROLLUP_KEY[1:])})
 TTL {time_column} + INTERVAL {ttl_days} DAY DELETE"""
 
 
+def network_flows_hourly_select(db: str, where: str = "") -> str:
+    """What ``network_flows_hourly`` holds: flow sums per hour and key (``where`` narrows)."""
+    flow_key = ", ".join(FLOW_KEY)
+    return f"""SELECT toStartOfHour(window_start) AS hour, {flow_key},
+    {", ".join(f"sum(toInt64({n})) AS {n}" for n in FLOW_SUMS)}
+FROM {db}.network_flows{f" WHERE {where}" if where else ""}
+GROUP BY hour, {flow_key}"""
+
+
+def network_cost_hourly_select(db: str, where: str = "") -> str:
+    """What ``network_cost_hourly`` holds: flow cost per hour and owning pod."""
+    return f"""SELECT toStartOfHour(window_start) AS hour, cluster,
+    {", ".join(f"{e} AS {n}" for n, e in NETWORK_OWNER.items())},
+    {", ".join(f"sum(toInt64({e})) AS {n}" for n, e in NETWORK_ALLOCATION_SUMS.items())}
+FROM {db}.network_flows{f" WHERE {where}" if where else ""}
+GROUP BY hour, cluster, {", ".join(NETWORK_OWNER)}"""
+
+
 def _v1(db: str, keep: Retention) -> list[str]:
     key = ", ".join(ROLLUP_KEY)
-    flow_key = ", ".join(FLOW_KEY)
     return [
         f"""CREATE TABLE IF NOT EXISTS {db}.cost_allocation ({COST_COLUMNS})
 ENGINE = MergeTree
@@ -277,10 +294,7 @@ ORDER BY (cluster, hour, {", ".join(FLOW_KEY[1:])})
 TTL hour + INTERVAL {keep.rollup_days} DAY DELETE""",
         f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.network_flows_hourly_mv
 TO {db}.network_flows_hourly AS
-SELECT toStartOfHour(window_start) AS hour, {flow_key},
-    {", ".join(f"sum(toInt64({n})) AS {n}" for n in FLOW_SUMS)}
-FROM {db}.network_flows
-GROUP BY hour, {flow_key}""",
+{network_flows_hourly_select(db)}""",
         f"""CREATE TABLE IF NOT EXISTS {db}.network_cost_hourly (
     hour DateTime('UTC'),
     cluster LowCardinality(String),
@@ -298,11 +312,7 @@ ORDER BY (cluster, hour, {", ".join(NETWORK_OWNER)})
 TTL hour + INTERVAL {keep.rollup_days} DAY DELETE""",
         f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.network_cost_hourly_mv
 TO {db}.network_cost_hourly AS
-SELECT toStartOfHour(window_start) AS hour, cluster,
-    {", ".join(f"{e} AS {n}" for n, e in NETWORK_OWNER.items())},
-    {", ".join(f"sum(toInt64({e})) AS {n}" for n, e in NETWORK_ALLOCATION_SUMS.items())}
-FROM {db}.network_flows
-GROUP BY hour, cluster, {", ".join(NETWORK_OWNER)}""",
+{network_cost_hourly_select(db)}""",
         f"""CREATE TABLE IF NOT EXISTS {db}.anomalies (
     anomaly_id String,
     cluster LowCardinality(String),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Final
 from kubeopt_common.clickhouse import ClickHouse
 from kubeopt_common.events import FlowsObserved
 from kubeopt_costing.analytics.allocation import choose_source
+from kubeopt_costing.analytics.rollup_repair import rebuild_network_rollups
 from kubeopt_costing.domain.network import FlowClass, PricedFlow
 from kubeopt_costing.domain.windows import Window
 from kubeopt_costing.schema import FLOW_SUMS
@@ -96,6 +98,7 @@ class NetworkStore:
     def __init__(self, ch: ClickHouse) -> None:
         self._ch = ch
         self._db = ch.database
+        self._writing = threading.Lock()  # inserts and rollup rebuilds never overlap
 
     def ingested(self, keys: Iterable[tuple[str, datetime, int]]) -> set[int]:
         keys = list(keys)
@@ -131,7 +134,13 @@ class NetworkStore:
         return int(rows[0]["total"] or 0) if rows else 0
 
     def insert(self, rows: FlowRows, *, dedup_token: str) -> None:
-        self._ch.insert_columns("network_flows", rows.columns, dedup_token=dedup_token)
+        with self._writing:
+            self._ch.insert_columns("network_flows", rows.columns, dedup_token=dedup_token)
+
+    def rebuild_rollups(self, cluster_hours: Iterable[tuple[str, datetime]]) -> None:
+        """Recompute the hourly network rollups of these hours from the raw flows."""
+        with self._writing:
+            rebuild_network_rollups(self._ch, cluster_hours)
 
     def query(self, window: Window, group: str, *, clusters: tuple[str, ...]) -> list[NetworkRow]:
         hourly = choose_source(window, None).resolution != "window"

@@ -1,4 +1,4 @@
-"""Rebuild the hourly and daily cost rollups of some hours from the raw rows.
+"""Rebuild the rollups of some hours from the raw rows: hourly and daily cost, hourly network.
 
 The rollups are filled by materialized views as part of each insert, but a process killed in
 the middle of an insert can leave the raw rows committed and a rollup's part not. The batch then
@@ -13,13 +13,20 @@ be counted twice); the caller serialises the two (see :class:`CostStore`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from kubeopt_common.clickhouse import ClickHouse
-from kubeopt_costing.schema import ROLLUP_KEY, rollup_select
+from kubeopt_costing.schema import (
+    ROLLUP_KEY,
+    network_cost_hourly_select,
+    network_flows_hourly_select,
+    rollup_select,
+)
 
-_DAY = timedelta(days=1)
 _SYNC = "SETTINGS mutations_sync = 2"
+_IN_HOURS = (
+    "has(arrayZip({{clusters:Array(String)}}, {{hours:Array(DateTime('UTC'))}}), (cluster, {t}))"
+)
 
 
 def rebuild_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, datetime]]) -> None:
@@ -36,10 +43,7 @@ def rebuild_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, datetime]
         "day_clusters": [c for c, _ in days],
         "days": [d for _, d in days],
     }
-    in_hours = (
-        "has(arrayZip({{clusters:Array(String)}}, {{hours:Array(DateTime('UTC'))}}), "
-        "(cluster, {t}))"
-    )
+    in_hours = _IN_HOURS
     in_days = (
         "has(arrayZip({{day_clusters:Array(String)}}, {{days:Array(DateTime('UTC'))}}), "
         "(cluster, {t}))"
@@ -67,3 +71,22 @@ def rebuild_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, datetime]
         f"WHERE {in_days.format(t='toStartOfDay(hour)')} GROUP BY day, {key}",
         params,
     )
+
+
+def rebuild_network_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, datetime]]) -> None:
+    """Recompute ``network_flows_hourly`` and ``network_cost_hourly`` for these (cluster,
+    hour)s from ``network_flows``."""
+    hours = sorted(set(cluster_hours))
+    if not hours:
+        return
+    db = ch.database
+    params = {"clusters": [c for c, _ in hours], "hours": [h for _, h in hours]}
+    raw_hours = _IN_HOURS.format(t="toStartOfHour(window_start)")
+    for table, select in (
+        ("network_flows_hourly", network_flows_hourly_select),
+        ("network_cost_hourly", network_cost_hourly_select),
+    ):
+        ch.command(
+            f"ALTER TABLE {db}.{table} DELETE WHERE {_IN_HOURS.format(t='hour')} {_SYNC}", params
+        )
+        ch.command(f"INSERT INTO {db}.{table} {select(db, raw_hours)}", params)
