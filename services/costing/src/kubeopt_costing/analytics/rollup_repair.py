@@ -24,9 +24,14 @@ from kubeopt_costing.schema import (
 )
 
 _SYNC = "SETTINGS mutations_sync = 2"
-_IN_HOURS = (
-    "has(arrayZip({{clusters:Array(String)}}, {{hours:Array(DateTime('UTC'))}}), (cluster, {t}))"
-)
+
+
+def _among(times: str, t: str) -> str:
+    """``(cluster, t)`` is one of the pairs in the ``{times}_clusters``/``{times}`` params."""
+    return (
+        f"has(arrayZip({{{times}_clusters:Array(String)}}, {{{times}:Array(DateTime('UTC'))}}), "
+        f"(cluster, {t}))"
+    )
 
 
 def rebuild_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, datetime]]) -> None:
@@ -38,18 +43,13 @@ def rebuild_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, datetime]
     db, key = ch.database, ", ".join(ROLLUP_KEY)
     days = sorted({(c, h.replace(hour=0, minute=0, second=0, microsecond=0)) for c, h in hours})
     params = {
-        "clusters": [c for c, _ in hours],
+        "hours_clusters": [c for c, _ in hours],
         "hours": [h for _, h in hours],
-        "day_clusters": [c for c, _ in days],
+        "days_clusters": [c for c, _ in days],
         "days": [d for _, d in days],
     }
-    in_hours = _IN_HOURS
-    in_days = (
-        "has(arrayZip({{day_clusters:Array(String)}}, {{days:Array(DateTime('UTC'))}}), "
-        "(cluster, {t}))"
-    )
     ch.command(
-        f"ALTER TABLE {db}.cost_allocation_hourly DELETE WHERE {in_hours.format(t='hour')} {_SYNC}",
+        f"ALTER TABLE {db}.cost_allocation_hourly DELETE WHERE {_among('hours', 'hour')} {_SYNC}",
         params,
     )
     # Inserting into the hourly table feeds the daily view too; those days are redone next.
@@ -57,18 +57,18 @@ def rebuild_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, datetime]
         f"INSERT INTO {db}.cost_allocation_hourly "
         f"SELECT {rollup_select('toStartOfHour(window_start) AS hour', from_raw=True)} "
         f"FROM {db}.cost_allocation "
-        f"WHERE {in_hours.format(t='toStartOfHour(window_start)')} GROUP BY hour, {key}",
+        f"WHERE {_among('hours', 'toStartOfHour(window_start)')} GROUP BY hour, {key}",
         params,
     )
     ch.command(
-        f"ALTER TABLE {db}.cost_allocation_daily DELETE WHERE {in_days.format(t='day')} {_SYNC}",
+        f"ALTER TABLE {db}.cost_allocation_daily DELETE WHERE {_among('days', 'day')} {_SYNC}",
         params,
     )
     ch.command(
         f"INSERT INTO {db}.cost_allocation_daily "
         f"SELECT {rollup_select('toStartOfDay(hour) AS day', from_raw=False)} "
         f"FROM {db}.cost_allocation_hourly "
-        f"WHERE {in_days.format(t='toStartOfDay(hour)')} GROUP BY day, {key}",
+        f"WHERE {_among('days', 'toStartOfDay(hour)')} GROUP BY day, {key}",
         params,
     )
 
@@ -80,13 +80,13 @@ def rebuild_network_rollups(ch: ClickHouse, cluster_hours: Iterable[tuple[str, d
     if not hours:
         return
     db = ch.database
-    params = {"clusters": [c for c, _ in hours], "hours": [h for _, h in hours]}
-    raw_hours = _IN_HOURS.format(t="toStartOfHour(window_start)")
+    params = {"hours_clusters": [c for c, _ in hours], "hours": [h for _, h in hours]}
+    raw_hours = _among("hours", "toStartOfHour(window_start)")
     for table, select in (
         ("network_flows_hourly", network_flows_hourly_select),
         ("network_cost_hourly", network_cost_hourly_select),
     ):
         ch.command(
-            f"ALTER TABLE {db}.{table} DELETE WHERE {_IN_HOURS.format(t='hour')} {_SYNC}", params
+            f"ALTER TABLE {db}.{table} DELETE WHERE {_among('hours', 'hour')} {_SYNC}", params
         )
         ch.command(f"INSERT INTO {db}.{table} {select(db, raw_hours)}", params)
